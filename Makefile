@@ -1,0 +1,33 @@
+# The README's commands. `make run` runs the product on embedded defaults; `make test` passes the tests on the
+# real parts (PostgreSQL, Redis, Chromium), installing what is missing first.
+SHELL := /bin/bash
+VENV := .venv/bin
+# The real parts the tests and benchmarks run on (scripts/services.sh starts them on loopback).
+TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://whatsapp:whatsapp@127.0.0.1:5432/whatsapp} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} CHROMIUM_PATH=$${CHROMIUM_PATH:-/usr/bin/chromium}
+
+.PHONY: setup services lint test test-fast run bench migrations-check clean
+
+setup:
+	@bash scripts/setup.sh
+
+services: setup
+	@bash scripts/services.sh
+
+lint: setup
+	@echo "==> ruff check"
+	@$(VENV)/ruff check .
+	@$(VENV)/ruff format --check .
+
+test: services lint
+	@echo "==> pytest (the whole suite, on PostgreSQL, Redis and Chromium)"
+	@$(TEST_ENV) $(VENV)/pytest
+
+run: setup
+	@bash scripts/run.sh
+
+bench: services
+	@$(TEST_ENV) $(VENV)/python -m tests.bench
+
+clean:
+	rm -rf var artifacts .pytest_cache .ruff_cache

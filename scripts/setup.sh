@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# make setup: system packages (apt) and the Python environment (.venv). Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+PYTHON=${PYTHON:-python3}
+APT_PACKAGES=(chromium postgresql redis-server)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: Debian packages missing: ${missing[*]}" >&2
+    echo "setup: installing them needs root. Run 'sudo make setup', or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  step "Installing Debian packages: ${missing[*]} (apt-get; takes a few minutes the first time)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-liberation >/dev/null
+else
+  step "Debian packages present: ${APT_PACKAGES[*]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  step "Creating .venv with $($PYTHON --version)"
+  "$PYTHON" -m venv .venv
+fi
+
+stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  step "Installing Python packages from requirements.lock (pip)"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
+  step "Putting the project's packages on .venv's path"
+  site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  pwd >"$site/whatsapp_connect.pth"
+  .venv/bin/pip check
+  rm -f .venv/.installed-*
+  touch "$stamp"
+else
+  step "Python packages up to date (.venv)"
+fi
+step "Setup done"

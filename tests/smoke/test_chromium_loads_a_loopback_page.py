@@ -1,0 +1,38 @@
+"""The system Chromium starts through Playwright and renders a page served on loopback."""
+
+import os
+
+from aiohttp import web
+from playwright.async_api import async_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+async def test_chromium_renders_a_page_served_on_loopback(aiohttp_server):
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="<title>smoke</title><p id=greeting>hello from loopback</p>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    server = await aiohttp_server(app, host="127.0.0.1")
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(str(server.make_url("/")))
+            assert await page.title() == "smoke"
+            assert await page.text_content("#greeting") == "hello from loopback"
+            assert browser.version.split(".")[0].isdigit()
+        finally:
+            await browser.close()
