@@ -1,0 +1,129 @@
+"""The admin: every model, filterable by status and workspace, searchable by phone number and session."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from backend.accounts import services
+from backend.accounts.models import (
+    AccountStatusChange,
+    Membership,
+    WebhookEvent,
+    WhatsAppAccount,
+    WorkerNode,
+    Workspace,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "workspace", "role", "created_at"]
+    list_filter = ["role", "workspace"]
+    search_fields = ["user__username", "workspace__name"]
+    autocomplete_fields = ["user", "workspace"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = AccountStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["status", "reason", "event_id", "at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WhatsAppAccount)
+class WhatsAppAccountAdmin(admin.ModelAdmin):
+    """Read-only fields: state changes go through the services (the actions below), which keep the
+    invariants, record the timeline, broadcast and tell the worker."""
+
+    list_display = ["id", "phone_number", "push_name", "workspace", "status", "is_primary", "worker", "deleted_at"]
+    list_filter = ["status", "is_primary", "workspace", "worker", ("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["phone_number", "session_id", "push_name"]
+    readonly_fields = [f.name for f in WhatsAppAccount._meta.fields]
+    list_select_related = ["workspace", "worker"]
+    inlines = [StatusChangeInline]
+    actions = ["set_primary", "log_out", "soft_delete"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a hard delete would skip the worker and the primary rule
+        return actions
+
+    def _each(self, request, queryset, service, verb: str) -> None:
+        done = 0
+        for account in queryset:
+            try:
+                service(account_id=account.pk)
+                done += 1
+            except services.ServiceError as exc:
+                self.message_user(request, f"{account}: {exc}", level=messages.WARNING)
+        self.message_user(request, f"{verb} {done} account(s).")
+
+    @admin.action(description="Make primary (connected accounts only)")
+    def set_primary(self, request, queryset) -> None:
+        self._each(request, queryset[:1], services.account_set_primary, "Made primary")
+
+    @admin.action(description="Log out on WhatsApp")
+    def log_out(self, request, queryset) -> None:
+        self._each(request, queryset.filter(deleted_at__isnull=True), services.account_logout, "Logged out")
+
+    @admin.action(description="Delete (log out, soft delete)")
+    def soft_delete(self, request, queryset) -> None:
+        self._each(request, queryset.filter(deleted_at__isnull=True), services.account_delete, "Deleted")
+
+
+@admin.register(AccountStatusChange)
+class AccountStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["account", "status", "reason", "at"]
+    list_filter = ["status"]
+    search_fields = ["account__phone_number", "account__session_id", "reason"]
+
+
+@admin.register(WorkerNode)
+class WorkerNodeAdmin(admin.ModelAdmin):
+    list_display = ["id", "base_url", "capacity", "reported_sessions", "is_alive", "last_heartbeat_at"]
+    list_filter = ["is_alive"]
+    search_fields = ["id", "base_url"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """The inbox, read-only: what each worker sent, when, and what came of it."""
+
+    list_display = ["received_at", "type", "session_id", "worker_id", "sequence", "outcome", "detail"]
+    list_filter = ["outcome", "type", "worker_id"]
+    search_fields = ["event_id", "session_id"]
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields if f.name != "payload"] + ["payload_pretty"]
+    exclude = ["payload"]
+
+    @admin.display(description="payload")
+    def payload_pretty(self, event: WebhookEvent) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,73 @@
+"""Output and input serializers of the API (no logic: writes go through services.py)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from backend.accounts.models import AccountStatusChange, WhatsAppAccount, Workspace
+
+
+class WorkspaceSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(read_only=True, help_text="The requesting user's role: owner, admin or member.")
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "role", "created_at"]
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    """An account's current state: what the API answers and what every WebSocket message carries."""
+
+    workspace_id = serializers.IntegerField(read_only=True)
+    worker_id = serializers.CharField(read_only=True, allow_null=True)
+    qr = serializers.SerializerMethodField(help_text="The raw QR string while one is showing, else null.")
+    deleted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WhatsAppAccount
+        fields = [
+            "id",
+            "workspace_id",
+            "session_id",
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "phone_number",
+            "push_name",
+            "platform",
+            "is_primary",
+            "qr",
+            "qr_count",
+            "qr_expires_at",
+            "worker_id",
+            "connected_at",
+            "created_at",
+            "updated_at",
+            "deleted",
+        ]
+        read_only_fields = fields
+
+    def get_qr(self, account: WhatsAppAccount) -> str | None:
+        return account.qr_code or None
+
+    def get_deleted(self, account: WhatsAppAccount) -> bool:
+        return account.deleted_at is not None
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AccountStatusChange
+        fields = ["status", "reason", "at"]
+
+
+class AccountDetailSerializer(AccountSerializer):
+    history = StatusChangeSerializer(many=True, read_only=True, source="status_changes")
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    detail = serializers.CharField(required=False)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from backend.accounts.api import views
+from backend.accounts.api.webhook import whatsapp_webhook
+
+urlpatterns = [
+    path("whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
+    path("workspaces", views.WorkspaceListView.as_view(), name="workspace-list"),
+    path("workspaces/<int:workspace_id>/accounts", views.WorkspaceAccountsView.as_view(), name="workspace-accounts"),
+    path("accounts/<int:account_id>", views.AccountDetailView.as_view(), name="account-detail"),
+    path("accounts/<int:account_id>/qr.svg", views.AccountQrView.as_view(), name="account-qr"),
+    path("accounts/<int:account_id>/primary", views.AccountSetPrimaryView.as_view(), name="account-set-primary"),
+    path("accounts/<int:account_id>/reconnect", views.AccountReconnectView.as_view(), name="account-reconnect"),
+    path("accounts/<int:account_id>/logout", views.AccountLogoutView.as_view(), name="account-logout"),
+]

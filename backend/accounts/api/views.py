@@ -1,0 +1,137 @@
+"""The REST API under /api/v1/, scoped to the requesting user's workspaces.
+
+Another workspace's account, or one that does not exist, is a 404. Roles: every member may view, connect
+and reconnect; owners and admins may also set the primary account, log an account out and delete it
+(a member gets 403).
+"""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts import selectors, services
+from backend.accounts.api.serializers import (
+    AccountDetailSerializer,
+    AccountSerializer,
+    ErrorSerializer,
+    WorkspaceSerializer,
+)
+from backend.accounts.models import Membership, WhatsAppAccount
+
+
+def _membership(request: Request, workspace_id: int) -> Membership:
+    membership = selectors.membership_for(user=request.user, workspace_id=workspace_id)
+    if membership is None:
+        raise NotFound("no such workspace")
+    return membership
+
+
+def _account(request: Request, account_id: int, *, manage: bool = False) -> WhatsAppAccount:
+    account = get_object_or_404(selectors.accounts_for_user(user=request.user), pk=account_id)
+    if manage and not _membership(request, account.workspace_id).can_manage:
+        raise PermissionDenied("only a workspace owner or admin may do this")
+    return account
+
+
+def _service_error(exc: services.ServiceError) -> Response:
+    code = status.HTTP_503_SERVICE_UNAVAILABLE if isinstance(exc, services.NoWorkerAvailable) else 409
+    return Response({"error": exc.code, "detail": str(exc)}, status=code)
+
+
+class WorkspaceListView(APIView):
+    @extend_schema(responses=WorkspaceSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        workspaces = selectors.workspaces_for_user(user=request.user).annotate(role=F("memberships__role"))
+        return Response(WorkspaceSerializer(workspaces, many=True).data)
+
+
+class WorkspaceAccountsView(APIView):
+    @extend_schema(responses=AccountSerializer(many=True))
+    def get(self, request: Request, workspace_id: int) -> Response:
+        _membership(request, workspace_id)
+        accounts = selectors.accounts_of_workspace(workspace_id=workspace_id)
+        return Response(AccountSerializer(accounts, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={201: AccountSerializer, 503: OpenApiResponse(ErrorSerializer, description="no worker")},
+        summary="Connect WhatsApp: a new account that will show a QR",
+    )
+    def post(self, request: Request, workspace_id: int) -> Response:
+        _membership(request, workspace_id)
+        try:
+            account = services.account_create(workspace_id=workspace_id)
+        except services.ServiceError as exc:
+            return _service_error(exc)
+        return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDetailView(APIView):
+    @extend_schema(responses=AccountDetailSerializer, summary="An account with its status history")
+    def get(self, request: Request, account_id: int) -> Response:
+        account = _account(request, account_id)
+        return Response(AccountDetailSerializer(account).data)
+
+    @extend_schema(responses={204: None, 403: ErrorSerializer}, summary="Log the session out and delete")
+    def delete(self, request: Request, account_id: int) -> Response:
+        account = _account(request, account_id, manage=True)
+        services.account_delete(account_id=account.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountQrView(APIView):
+    @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR, 404: ErrorSerializer})
+    def get(self, request: Request, account_id: int) -> HttpResponse:
+        account = _account(request, account_id)
+        if not account.qr_is_current():
+            raise NotFound("the account has no QR showing")
+        response = HttpResponse(selectors.account_qr_svg(account=account), content_type="image/svg+xml")
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class _AccountActionView(APIView):
+    manage = False
+    action_name = ""
+
+    def act(self, account_id: int) -> WhatsAppAccount:
+        raise NotImplementedError
+
+    def post(self, request: Request, account_id: int) -> Response:
+        account = _account(request, account_id, manage=self.manage)
+        try:
+            account = self.act(account.pk)
+        except services.ServiceError as exc:
+            return _service_error(exc)
+        return Response(AccountSerializer(account).data)
+
+
+@extend_schema(request=None, responses={200: AccountSerializer, 403: ErrorSerializer, 409: ErrorSerializer})
+class AccountSetPrimaryView(_AccountActionView):
+    manage = True
+
+    def act(self, account_id: int) -> WhatsAppAccount:
+        return services.account_set_primary(account_id=account_id)
+
+
+@extend_schema(request=None, responses={200: AccountSerializer, 409: ErrorSerializer, 503: ErrorSerializer})
+class AccountReconnectView(_AccountActionView):
+    def act(self, account_id: int) -> WhatsAppAccount:
+        return services.account_reconnect(account_id=account_id)
+
+
+@extend_schema(request=None, responses={200: AccountSerializer, 403: ErrorSerializer, 409: ErrorSerializer})
+class AccountLogoutView(_AccountActionView):
+    manage = True
+
+    def act(self, account_id: int) -> WhatsAppAccount:
+        return services.account_logout(account_id=account_id)

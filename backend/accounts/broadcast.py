@@ -1,0 +1,70 @@
+"""Live updates to the workspace's WebSocket group, sent only after the transaction commits.
+
+A message is ``{"type": <kind>, "workspace_id": <id>, "account": <the account's state>}``; the consumer
+forwards it as is to every socket in ``workspace.<id>``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+QR_CODE_GENERATED = "qr_code_generated"
+STATUS_CHANGED = "status_changed"
+PHONE_NUMBER_UPDATED = "phone_number_updated"
+PRIMARY_CHANGED = "primary_changed"
+ACCOUNT_DELETED = "account_deleted"
+KINDS = (QR_CODE_GENERATED, STATUS_CHANGED, PHONE_NUMBER_UPDATED, PRIMARY_CHANGED, ACCOUNT_DELETED)
+
+
+def workspace_group(workspace_id: int | str) -> str:
+    return f"workspace.{workspace_id}"
+
+
+def member_group(user_id: int, workspace_id: int | str) -> str:
+    """One user's sockets on one workspace: closed when the membership ends."""
+    return f"member.{user_id}.{workspace_id}"
+
+
+def membership_revoked(*, user_id: int, workspace_id: int) -> None:
+    """After commit, close the user's sockets on the workspace (4403)."""
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(member_group(user_id, workspace_id), {"type": "membership.revoked"})
+
+    transaction.on_commit(send, robust=True)
+
+
+async def _send_all(layer, group: str, messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        await layer.group_send(group, {"type": "account.event", "message": message})
+
+
+def _send(workspace_id: int, messages: list[dict[str, Any]]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        # One trip into async code per commit: each async_to_sync call from a plain thread costs a few ms.
+        async_to_sync(_send_all)(layer, workspace_group(workspace_id), messages)
+
+
+def announce(account, *kinds: str, extra: dict[str, Any] | None = None) -> None:
+    """Queue ``kinds`` about ``account`` (its state as of now) for after the current transaction commits."""
+    from backend.accounts.api.serializers import AccountSerializer
+
+    if not kinds:
+        return
+    state = dict(AccountSerializer(account).data)
+    messages = [
+        {"type": kind, "workspace_id": account.workspace_id, "account": state, **(extra or {})} for kind in kinds
+    ]
+    workspace_id = account.workspace_id
+    log.debug("announce %s for session %s", ",".join(kinds), account.session_id)
+    transaction.on_commit(lambda: _send(workspace_id, messages), robust=True)

@@ -1,0 +1,69 @@
+"""The workspace WebSocket: `/ws/workspaces/<id>/`, live account updates for members of that workspace.
+
+Only an authenticated member joins the group ``workspace.<id>``; anyone else is accepted and closed at once
+with a code that says why (a close before accepting would reach the browser as a bare HTTP 403):
+4401 not logged in, 4403 not a member, 4404 no such workspace. Messages are the ones of broadcast.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from backend.accounts.broadcast import member_group, workspace_group
+from backend.accounts.models import Membership, Workspace
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_A_MEMBER = 4403
+CLOSE_NO_SUCH_WORKSPACE = 4404
+
+
+@database_sync_to_async
+def _admission(user, workspace_id: int) -> int | None:
+    """None if ``user`` may join the workspace's group, else the close code."""
+    if user is None or not user.is_authenticated:
+        return CLOSE_UNAUTHENTICATED
+    if not Workspace.objects.filter(pk=workspace_id).exists():
+        return CLOSE_NO_SUCH_WORKSPACE
+    if not Membership.objects.filter(user=user, workspace_id=workspace_id).exists():
+        return CLOSE_NOT_A_MEMBER
+    return None
+
+
+class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: tuple[str, ...] = ()
+
+    async def connect(self) -> None:
+        workspace_id = int(self.scope["url_route"]["kwargs"]["workspace_id"])
+        refusal = await _admission(self.scope.get("user"), workspace_id)
+        await self.accept()
+        if refusal is not None:
+            log.info("websocket for workspace %s refused with %s", workspace_id, refusal)
+            await self.close(code=refusal)
+            return
+        self.groups_joined = (workspace_group(workspace_id), member_group(self.scope["user"].pk, workspace_id))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.send_json({"type": "hello", "workspace_id": workspace_id})
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = ()
+
+    async def membership_revoked(self, event: dict) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = ()
+        await self.close(code=CLOSE_NOT_A_MEMBER)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def account_event(self, event: dict) -> None:
+        await self.send_json(event["message"])

@@ -1,0 +1,188 @@
+"""Workspaces, their members, their WhatsApp accounts, the session workers and the webhook inbox.
+
+The invariants of DESIGN.md are partial unique indexes, so the database itself holds them:
+- at most one live (not deleted) account per (workspace, phone number);
+- at most one primary live account per workspace.
+Writes go through services.py, which locks the workspace row so that these indexes are never the ones to
+refuse a write a user made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.pk})"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "workspace"], name="membership_user_workspace")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        """Owners and admins may set the primary account, log accounts out and delete them."""
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+class WorkerNode(models.Model):
+    """A session worker, registered by its heartbeats (or by DEFAULT_WORKER_URL before the first one)."""
+
+    id = models.CharField(primary_key=True, max_length=128)
+    base_url = models.CharField(max_length=512)
+    capacity = models.PositiveIntegerField(default=0)
+    reported_sessions = models.PositiveIntegerField(default=0)
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    is_alive = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.id
+
+    def heartbeat_age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
+        if self.last_heartbeat_at is None:
+            return None
+        return (now or timezone.now()) - self.last_heartbeat_at
+
+
+class AccountStatus(models.TextChoices):
+    QR_SCANNING = "qr_scanning"
+    AUTHENTICATED = "authenticated"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    FAILED = "failed"
+    LOGGED_OUT = "logged_out"
+
+
+# Statuses in which the account's session should be running on its worker.
+RUNNING_STATUSES = (AccountStatus.QR_SCANNING, AccountStatus.AUTHENTICATED, AccountStatus.CONNECTED)
+
+
+class LiveAccountManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class WhatsAppAccount(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="accounts")
+    session_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.QR_SCANNING)
+    status_reason = models.CharField(max_length=64, blank=True, default="")
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    # NULL until the session is linked: no number yet, so not in the one-live-per-phone index.
+    phone_number = models.CharField(max_length=15, null=True, blank=True)  # noqa: DJ001
+    push_name = models.CharField(max_length=256, blank=True, default="")
+    platform = models.CharField(max_length=64, blank=True, default="")
+    is_primary = models.BooleanField(default=False)
+    qr_code = models.TextField(blank=True, default="")
+    qr_count = models.PositiveIntegerField(default=0)
+    qr_expires_at = models.DateTimeField(null=True, blank=True)
+    last_sequence = models.BigIntegerField(null=True, blank=True)
+    worker = models.ForeignKey(WorkerNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    connected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager()
+    live = LiveAccountManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "phone_number"],
+                condition=Q(deleted_at__isnull=True, phone_number__isnull=False),
+                name="account_one_live_per_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=Q(deleted_at__isnull=True, is_primary=True),
+                name="account_one_primary_per_workspace",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="account_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number or self.session_id} ({self.status})"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def qr_is_current(self, now: dt.datetime | None = None) -> bool:
+        return bool(
+            self.qr_code
+            and self.status == AccountStatus.QR_SCANNING
+            and self.qr_expires_at
+            and self.qr_expires_at > (now or timezone.now())
+        )
+
+
+class AccountStatusChange(models.Model):
+    """The account's timeline: one row per status change (the UI's history)."""
+
+    account = models.ForeignKey(WhatsAppAccount, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=16, choices=AccountStatus.choices)
+    reason = models.CharField(max_length=64, blank=True, default="")
+    event_id = models.CharField(max_length=128, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class EventOutcome(models.TextChoices):
+    APPLIED = "applied"
+    STALE = "stale"  # older than the account's last applied sequence: recorded, not applied
+    IGNORED = "ignored"  # unknown type, or nothing to apply it to
+    UNKNOWN_SESSION = "unknown_session"
+
+
+class WebhookEvent(models.Model):
+    """The inbox: every verified event, once (the event id is unique)."""
+
+    event_id = models.CharField(max_length=128, unique=True)
+    type = models.CharField(max_length=64)
+    session_id = models.CharField(max_length=128, blank=True, default="")
+    workspace_id = models.CharField(max_length=128, blank=True, default="")
+    worker_id = models.CharField(max_length=128)
+    sequence = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=EventOutcome.choices, blank=True, default="")
+    detail = models.CharField(max_length=256, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["session_id", "received_at"], name="event_session_received")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,127 @@
+"""Celery tasks: commands to the session workers (retried with backoff) and the beat jobs.
+
+Each task loads what it needs by id and calls a service or the worker client; nothing else lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.accounts import services
+from backend.accounts.models import RUNNING_STATUSES, AccountStatus, WhatsAppAccount, WorkerNode
+from backend.accounts.worker_client import WorkerClient, WorkerError
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 8
+BACKOFF_MAX_S = 60
+
+
+def _backoff(retries: int) -> int:
+    return min(BACKOFF_MAX_S, 2**retries)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def session_start(self, *, account_id: int, session_id: str) -> str:
+    """Ask the account's worker to run the session (POST /sessions); idempotent on the worker's side."""
+    account = WhatsAppAccount.objects.select_related("worker").filter(pk=account_id).first()
+    should_run = Q(status__in=RUNNING_STATUSES) | Q(
+        status=AccountStatus.DISCONNECTED, status_reason=services.REASON_WORKER_LOST
+    )
+    if (
+        account is None
+        or account.is_deleted
+        or account.session_id != session_id
+        or not WhatsAppAccount.objects.filter(pk=account_id).filter(should_run).exists()
+    ):
+        log.info("session %s: start skipped, no longer wanted", session_id)
+        return "skipped"
+    if account.worker is None:
+        log.warning("session %s: start skipped, no worker assigned", session_id)
+        return "no worker"
+    try:
+        WorkerClient(account.worker.base_url).start_session(session_id=session_id, workspace_id=account.workspace_id)
+    except WorkerError as exc:
+        if exc.reason == "capacity" and services.account_move_to_other_worker(
+            account_id=account_id, session_id=session_id
+        ):
+            raise self.retry(countdown=0) from None  # at once, on the other worker
+        if exc.retryable and self.request.retries < self.max_retries:
+            log.warning("session %s: start failed on %s (%s), retrying", session_id, account.worker_id, exc)
+            raise self.retry(countdown=_backoff(self.request.retries)) from None
+        log.error("session %s: start failed on %s (%s), giving up", session_id, account.worker_id, exc)
+        services.account_fail(account_id=account_id, reason=services.REASON_WORKER_UNREACHABLE)
+        return "failed"
+    log.info("session %s: started on %s", session_id, account.worker_id)
+    return "started"
+
+
+def _command(task, command: str, worker_id: str, session_id: str) -> str:
+    worker = WorkerNode.objects.filter(pk=worker_id).first()
+    if worker is None:
+        return "no worker"
+    client = WorkerClient(worker.base_url)
+    try:
+        answer = (
+            client.stop_session(session_id=session_id)
+            if command == "stop"
+            else client.logout_session(session_id=session_id)
+        )
+    except WorkerError as exc:
+        if exc.retryable and task.request.retries < task.max_retries:
+            log.warning("session %s: %s failed on %s (%s), retrying", session_id, command, worker_id, exc)
+            raise task.retry(countdown=_backoff(task.request.retries)) from None
+        log.error("session %s: %s failed on %s (%s), giving up", session_id, command, worker_id, exc)
+        return "failed"
+    log.info("session %s: %s on %s done", session_id, command, worker_id)
+    return "done" if answer is not None else "unknown session"
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def session_stop(self, *, worker_id: str, session_id: str) -> str:
+    return _command(self, "stop", worker_id, session_id)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def session_logout(self, *, worker_id: str, session_id: str) -> str:
+    return _command(self, "logout", worker_id, session_id)
+
+
+@shared_task
+def accounts_expire_stale_qr() -> list[str]:
+    return services.accounts_expire_stale_qr()
+
+
+@shared_task
+def workers_mark_dead() -> list[str]:
+    return services.workers_mark_dead()
+
+
+@shared_task
+def webhook_events_prune() -> int:
+    return services.webhook_events_prune()
+
+
+@shared_task
+def workers_reconcile_all() -> dict[str, str]:
+    """Ask every live worker which sessions it runs (GET /sessions) and reconcile the accounts with it."""
+    results: dict[str, str] = {}
+    for worker in WorkerNode.objects.filter(is_alive=True).order_by("id"):
+        observed_at = timezone.now()  # before asking: a status changed after this is newer than the answer
+        try:
+            sessions = WorkerClient(worker.base_url).list_sessions()
+        except WorkerError as exc:
+            log.warning("worker %s: cannot list sessions (%s)", worker.id, exc)
+            results[worker.id] = "unreachable"
+            continue
+        reported = {s["session_id"]: s["state"] for s in sessions if s.get("session_id")}
+
+        with transaction.atomic():
+            actions = services.worker_reconcile(worker_id=worker.id, reported=reported, observed_at=observed_at)
+        results[worker.id] = ", ".join(f"{k} {len(v)}" for k, v in actions.items())
+    return results

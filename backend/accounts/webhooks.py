@@ -1,0 +1,143 @@
+"""Applying a verified, parsed event: store it in the inbox once, then apply it, in one transaction.
+
+One handler per event type. Session events are applied to the account that owns the session, with the
+workspace and account rows locked, and only when newer than the last sequence applied for that session
+(older or equal ones are recorded as ``stale``). The inbox row and the change commit together: a crash
+between them leaves nothing behind, so the worker's retry applies the event then.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.accounts import services
+from backend.accounts.models import EventOutcome, WebhookEvent, WhatsAppAccount, Workspace
+from shared.events import Event, EventType
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Receipt:
+    outcome: str
+    duplicate: bool = False
+    detail: str = ""
+
+
+def _qr_code_generated(account: WhatsAppAccount, event: Event) -> None:
+    services.account_qr_update(
+        account_id=account.pk,
+        qr=event.data["qr"],
+        qr_count=event.data["qr_count"],
+        expires_in=event.data["expires_in"],
+        event_id=event.id,
+    )
+
+
+def _session_authenticated(account: WhatsAppAccount, event: Event) -> None:
+    services.account_authenticate(account_id=account.pk, event_id=event.id)
+
+
+def _session_ready(account: WhatsAppAccount, event: Event) -> None:
+    services.account_connect(
+        account_id=account.pk,
+        phone_number=event.data["phone_number"],
+        push_name=event.data["pushname"],
+        platform=event.data["platform"],
+        event_id=event.id,
+    )
+
+
+def _session_disconnected(account: WhatsAppAccount, event: Event) -> None:
+    services.account_disconnect(account_id=account.pk, reason=event.data["reason"], event_id=event.id)
+
+
+def _session_error(account: WhatsAppAccount, event: Event) -> None:
+    log.warning("session %s: error %s %s", account.session_id, event.data["reason"], event.data["detail"][:200])
+    services.account_fail(account_id=account.pk, reason=event.data["reason"], event_id=event.id)
+
+
+SESSION_HANDLERS: dict[str, Callable[[WhatsAppAccount, Event], None]] = {
+    EventType.QR_CODE_GENERATED: _qr_code_generated,
+    EventType.SESSION_AUTHENTICATED: _session_authenticated,
+    EventType.SESSION_READY: _session_ready,
+    EventType.SESSION_DISCONNECTED: _session_disconnected,
+    EventType.SESSION_ERROR: _session_error,
+}
+
+
+def _apply_heartbeat(event: Event) -> tuple[str, str]:
+    services.worker_heartbeat(
+        worker_id=event.worker_id,
+        base_url=event.data["base_url"],
+        capacity=event.data["capacity"],
+        sessions=event.data["sessions"],
+        observed_at=dt.datetime.fromisoformat(event.occurred_at),
+    )
+    return EventOutcome.APPLIED, ""
+
+
+def _apply_session_event(event: Event) -> tuple[str, str]:
+    ref = WhatsAppAccount.objects.filter(session_id=event.session_id).values("pk", "workspace_id").first()
+    if ref is None:
+        log.info("session %s: %s for no known account", event.session_id, event.type)
+        return EventOutcome.UNKNOWN_SESSION, "no account has this session"
+    if event.workspace_id and event.workspace_id != str(ref["workspace_id"]):
+        log.warning("session %s: event names workspace %s, not its own", event.session_id, event.workspace_id)
+        return EventOutcome.IGNORED, "the session belongs to another workspace"
+    # Workspace first, then the account: the same order as every service (see services._lock).
+    Workspace.objects.select_for_update().filter(pk=ref["workspace_id"]).first()
+    account = WhatsAppAccount.objects.select_for_update().get(pk=ref["pk"])
+    if account.is_deleted:
+        return EventOutcome.IGNORED, "the account is deleted"
+    if account.last_sequence is not None and event.sequence <= account.last_sequence:
+        log.info(
+            "session %s: %s #%s is stale (applied #%s)",
+            event.session_id,
+            event.type,
+            event.sequence,
+            account.last_sequence,
+        )
+        return EventOutcome.STALE, f"sequence {event.sequence} <= applied {account.last_sequence}"
+    SESSION_HANDLERS[event.type](account, event)
+    WhatsAppAccount.objects.filter(pk=account.pk).update(last_sequence=event.sequence)
+    return EventOutcome.APPLIED, ""
+
+
+def receive(event: Event) -> Receipt:
+    """Store ``event`` in the inbox and apply it; a repeated event id is answered without applying again."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                inbox = WebhookEvent.objects.create(
+                    event_id=event.id,
+                    type=event.type,
+                    session_id=event.session_id,
+                    workspace_id=event.workspace_id,
+                    worker_id=event.worker_id,
+                    sequence=event.sequence,
+                    occurred_at=dt.datetime.fromisoformat(event.occurred_at),
+                    payload=event.to_dict(),
+                )
+        except IntegrityError:
+            # The event id is unique: an earlier delivery of this event committed (a concurrent one waits
+            # on the index until the first commits, then lands here).
+            log.info("session %s: %s %s is a duplicate", event.session_id, event.type, event.id)
+            return Receipt(outcome="duplicate", duplicate=True)
+        if event.type == EventType.WORKER_HEARTBEAT:
+            outcome, detail = _apply_heartbeat(event)
+        elif not event.known:
+            outcome, detail = EventOutcome.IGNORED, f"unknown event type {event.type!r}"
+        else:
+            outcome, detail = _apply_session_event(event)
+        inbox.outcome = outcome
+        inbox.detail = detail[:256]
+        inbox.applied_at = timezone.now() if outcome == EventOutcome.APPLIED else None
+        inbox.save(update_fields=["outcome", "detail", "applied_at"])
+    return Receipt(outcome=str(outcome), detail=detail)

@@ -1,0 +1,77 @@
+"""Strict parsers for settings read from the environment.
+
+Each parser reads one variable and raises ImproperlyConfigured naming it when its value is invalid, so a
+typo stops the process at start instead of meaning a default. ``<NAME>_FILE`` may hold the path of a file
+with the value (for secrets mounted as files); it wins over ``<NAME>``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_MISSING = object()
+
+
+def _raw(name: str) -> str | None:
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        try:
+            return Path(file_path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_path!r} cannot be read: {exc.strerror}") from None
+    value = os.environ.get(name)
+    return None if value is None or value.strip() == "" else value.strip()
+
+
+def env_str(name: str, default: str | object | None = _MISSING) -> str | None:
+    value = _raw(name)
+    if value is not None:
+        return value
+    if default is _MISSING:
+        raise ImproperlyConfigured(f"{name} must be set")
+    return default  # type: ignore[return-value]
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value in ("True", "true", "1"):
+        return True
+    if value in ("False", "false", "0"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be True or False, got {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+    value = _raw(name)
+    if value is None:
+        return default
+    scheme = value.partition("://")[0]
+    if "://" not in value or scheme not in schemes:
+        # The value is not echoed: URLs carry passwords.
+        raise ImproperlyConfigured(f"{name} must be a URL with scheme {' or '.join(schemes)}, got {scheme!r}")
+    return value

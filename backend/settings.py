@@ -1,0 +1,211 @@
+"""Django settings, read strictly from the environment (see backend/env.py and docs/backend.md).
+
+Defaults serve `make run` (DJANGO_DEBUG=True, SQLite under var/, in-memory channel layer and cache, kombu's
+filesystem broker). With DJANGO_DEBUG=False, SECRET_KEY, WHATSAPP_HMAC_SECRET and ALLOWED_HOSTS must be set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from backend.env import env_bool, env_int, env_list, env_str, env_url
+from shared.signing import SecretError, parse_secrets
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_DIR / "var"
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+
+# A fixed development value, refused in production.
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+_DEV_HMAC_SECRET = "whsec_ZGV2LW9ubHktaG1hYy1zZWNyZXQtb2YtMzItYnl0ZXM="  # noqa: S105
+
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG=False")
+
+_hmac = env_str("WHATSAPP_HMAC_SECRET", _DEV_HMAC_SECRET if DEBUG else None)
+if not _hmac:
+    raise ImproperlyConfigured("WHATSAPP_HMAC_SECRET must be set when DJANGO_DEBUG=False")
+try:
+    WHATSAPP_HMAC_SECRETS: list[str] = parse_secrets(_hmac)
+except SecretError as exc:
+    raise ImproperlyConfigured(f"WHATSAPP_HMAC_SECRET is invalid: {exc}") from None
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_DEBUG=False")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+WEBHOOK_RATE_LIMIT_PER_MINUTE = env_int("WEBHOOK_RATE_LIMIT_PER_MINUTE", 1000, minimum=1)
+QR_LIFETIME_S = env_int("QR_LIFETIME_S", 180, minimum=10)
+WEBHOOK_INBOX_RETENTION_DAYS = env_int("WEBHOOK_INBOX_RETENTION_DAYS", 7, minimum=1)
+WORKER_HEARTBEAT_TIMEOUT_S = env_int("WORKER_HEARTBEAT_TIMEOUT_S", 45, minimum=5)
+WORKER_REQUEST_TIMEOUT_S = env_int("WORKER_REQUEST_TIMEOUT_S", 10, minimum=1)
+DEFAULT_WORKER_ID = env_str("DEFAULT_WORKER_ID", "worker-1")
+DEFAULT_WORKER_URL = env_url("DEFAULT_WORKER_URL", None, schemes=("http", "https"))
+DEFAULT_WORKER_CAPACITY = env_int("DEFAULT_WORKER_CAPACITY", 20, minimum=1)
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "backend.accounts",
+    "backend.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "backend.urls"
+WSGI_APPLICATION = "backend.wsgi.application"
+ASGI_APPLICATION = "backend.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: PostgreSQL through psycopg 3 with its connection pool (CONN_MAX_AGE must be 0 with a pool:
+# persistent connections under ASGI exhausted PostgreSQL's connections in DESIGN.md's measurements).
+_database_url = env_url(
+    "DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}", schemes=("sqlite", "postgres", "postgresql")
+)
+_database = dj_database_url.parse(_database_url, conn_max_age=0)
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    _database["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
+            "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT_S", 10, minimum=1),
+        }
+    }
+else:
+    VAR_DIR.mkdir(exist_ok=True)
+    _database["OPTIONS"] = {"timeout": 20}
+# The test database's name (default "test_" + the name), so that parallel suites on one server do not collide.
+_database["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", None)}
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis serves the channel layer, the cache (the webhook rate limit) and the Celery broker; without it,
+# everything stays in the process or on disk under var/ (for `make run`, a single daphne process).
+REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss"))
+KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "wa")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{KEY_PREFIX}:channels"},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": KEY_PREFIX,
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"global_keyprefix": f"{KEY_PREFIX}:celery:"}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _broker_dir = VAR_DIR / "celery-broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "data_folder_processed": str(_broker_dir / "processed"),
+        "polling_interval": 0.1,  # the default 1 s would add up to a second to every "Connect"
+    }
+
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "whatsapp")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_SOFT_TIME_LIMIT = 30
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "expire-stale-qr": {"task": "backend.accounts.tasks.accounts_expire_stale_qr", "schedule": 15.0},
+    "reconcile-workers": {"task": "backend.accounts.tasks.workers_reconcile_all", "schedule": 60.0},
+    "mark-dead-workers": {"task": "backend.accounts.tasks.workers_mark_dead", "schedule": 15.0},
+    "prune-webhook-inbox": {"task": "backend.accounts.tasks.webhook_events_prune", "schedule": 3600.0},
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+REST_FRAMEWORK = {
+    # Token first: an unauthenticated request then gets 401 (with WWW-Authenticate), not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "WhatsApp accounts API",
+    "DESCRIPTION": "Connect WhatsApp accounts to workspaces. Live updates on /ws/workspaces/<id>/.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/settings/whatsapp-accounts"
+
+# Set both to True behind TLS (left False by default so that plain-HTTP loopback stacks keep their logins).
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}

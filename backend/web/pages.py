@@ -1,0 +1,128 @@
+"""What the settings page shows: the workspace's accounts in the API's shape plus the page's extras (the QR
+as SVG, the timeline, last seen). Reads only; every write goes through the REST API (backend.accounts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from backend.accounts import selectors
+from backend.accounts.api.serializers import AccountSerializer
+from backend.accounts.models import AccountStatus, Membership, WebhookEvent, WhatsAppAccount, Workspace
+
+STATUS_LABELS = {
+    AccountStatus.QR_SCANNING: "Waiting for scan",
+    AccountStatus.AUTHENTICATED: "Syncing",
+    AccountStatus.CONNECTED: "Connected",
+    AccountStatus.DISCONNECTED: "Disconnected",
+    AccountStatus.FAILED: "Failed",
+    AccountStatus.LOGGED_OUT: "Logged out",
+}
+
+TIMELINE_LENGTH = 20
+
+
+def workspace_for_page(*, user, workspace_id: str | None) -> tuple[Membership | None, list[Workspace]]:
+    """The membership the page shows (the requested workspace, else the user's first) and all of the user's
+    workspaces (for the switcher). (None, [...]) when the requested one is not among them."""
+    workspaces = list(selectors.workspaces_for_user(user=user))
+    if workspace_id is None:
+        chosen = workspaces[0].pk if workspaces else None
+    else:
+        try:
+            chosen = int(workspace_id)
+        except ValueError:
+            return None, workspaces
+    if chosen is None:
+        return None, workspaces
+    return selectors.membership_for(user=user, workspace_id=chosen), workspaces
+
+
+def _step(step: str, label: str, at: dt.datetime) -> dict[str, str]:
+    return {"step": step, "label": label, "at": at.isoformat()}
+
+
+def _status_step(status: str, reason: str, at: dt.datetime) -> dict[str, str]:
+    if reason.startswith("DELETED:"):
+        return _step("deleted", "Deleted", at)
+    if status == AccountStatus.QR_SCANNING:
+        label = {"CREATED": "Connect requested", "RECONNECT": "Reconnect requested"}.get(reason, "Waiting for a scan")
+        return _step("requested", label, at)
+    if status == AccountStatus.AUTHENTICATED:
+        return _step("authenticated", "Scanned and authenticated", at)
+    if status == AccountStatus.CONNECTED:
+        return _step("ready", "Ready: connected", at)
+    label = STATUS_LABELS.get(status, status)
+    return _step(status, f"{label} ({reason})" if reason else label, at)
+
+
+def _timelines(accounts: list[WhatsAppAccount]) -> dict[int, list[dict[str, str]]]:
+    """Per account: its status changes and the first QR shown of its current session, in time order."""
+    first_qr = dict(
+        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts], type="qr_code_generated")
+        .values("session_id")
+        .annotate(first=Min("received_at"))
+        .values_list("session_id", "first")
+    )
+    timelines: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for account in accounts:
+        steps = [
+            (change.at, _status_step(change.status, change.reason, change.at))
+            for change in account.status_changes.all()
+        ]
+        shown = first_qr.get(account.session_id)
+        if shown is not None:
+            steps.append((shown, _step("qr_shown", "QR shown", shown)))
+        steps.sort(key=lambda pair: pair[0])
+        timelines[account.pk] = [step for _, step in steps][-TIMELINE_LENGTH:]
+    return timelines
+
+
+def _last_seen(accounts: Iterable[WhatsAppAccount]) -> dict[int, dt.datetime | None]:
+    """A connected account on a live worker was seen at the worker's last heartbeat; any other account at
+    the last event its session sent (or its last status change)."""
+    accounts = list(accounts)
+    last_event = dict(
+        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts])
+        .values("session_id")
+        .annotate(last=Max("received_at"))
+        .values_list("session_id", "last")
+    )
+    seen: dict[int, dt.datetime | None] = {}
+    for account in accounts:
+        candidates = [last_event.get(account.session_id), account.status_changed_at]
+        worker = account.worker
+        if account.status == AccountStatus.CONNECTED and worker is not None and worker.is_alive:
+            candidates.append(worker.last_heartbeat_at)
+        seen[account.pk] = max((c for c in candidates if c is not None), default=None)
+    return seen
+
+
+def page_accounts(*, workspace_id: int) -> list[dict[str, Any]]:
+    """The live accounts of the workspace as the page's JavaScript takes them (the API's account plus
+    ``qr_svg``, ``timeline`` and ``last_seen_at``), primary first, then oldest first."""
+    accounts = list(
+        selectors.accounts_of_workspace(workspace_id=workspace_id)
+        .select_related("worker")
+        .prefetch_related("status_changes")
+    )
+    timelines = _timelines(accounts)
+    last_seen = _last_seen(accounts)
+    now = timezone.now()
+    rows = []
+    for account in accounts:
+        row = dict(AccountSerializer(account).data)
+        row["qr_svg"] = selectors.account_qr_svg(account=account) if account.qr_is_current(now) else None
+        if row["qr_svg"] is None:
+            row["qr"] = None  # an expired code is not shown
+        row["timeline"] = timelines[account.pk]
+        seen = last_seen[account.pk]
+        row["last_seen_at"] = seen.isoformat() if seen else None
+        rows.append(row)
+    rows.sort(key=lambda row: (not row["is_primary"], row["created_at"], row["id"]))
+    return rows

@@ -1,0 +1,186 @@
+"""`make run`: the whole product on one machine, on its embedded defaults, under supervisord.
+
+SQLite, the in-memory channel layer, Celery over kombu's filesystem transport (no broker server), one session
+worker and the simulator (realistic profile) as WhatsApp Web. Creates the demo workspace and user, prints
+where to go, and stops everything cleanly on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "demo"
+PY = sys.executable
+BIN = Path(PY).parent
+PORTS = {"backend": 8000, "worker": 8001, "simulator": 8002}
+HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
+
+
+def say(message: str) -> None:
+    print(f"\033[1m==> {message}\033[0m", flush=True)
+
+
+def kept(path: Path, make) -> str:
+    """A value made once and kept under var/, so that restarts keep sessions and logins valid."""
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((HOST, port)) != 0
+
+
+def environment() -> dict[str, str]:
+    from shared.signing import new_secret
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": "backend.settings",
+            "DJANGO_DEBUG": "True",
+            "SECRET_KEY": kept(VAR / "django_secret_key", lambda: secrets.token_urlsafe(40)),
+            "WHATSAPP_HMAC_SECRET": kept(VAR / "hmac_secret", new_secret),
+            "DATABASE_URL": f"sqlite:///{VAR / 'db.sqlite3'}",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "CELERY_BROKER_DIR": str(VAR / "celery-broker"),
+            "DEFAULT_WORKER_URL": f"http://{HOST}:{PORTS['worker']}",
+            # the session worker
+            "WORKER_HOST": HOST,
+            "WORKER_PORT": str(PORTS["worker"]),
+            "WORKER_ID": "worker-1",
+            "WORKER_PUBLIC_URL": f"http://{HOST}:{PORTS['worker']}",
+            "BACKEND_WEBHOOK_URL": f"http://{HOST}:{PORTS['backend']}/api/v1/whatsapp/webhook",
+            "WA_WEB_URL": f"http://{HOST}:{PORTS['simulator']}/",
+            "SESSION_DATA_DIR": str(VAR / "sessions"),
+            "MAX_SESSIONS": os.environ.get("MAX_SESSIONS", "10"),
+        }
+    )
+    return env
+
+
+def supervisord_conf() -> Path:
+    """Programs inherit supervisord's environment, which is ours (see main)."""
+    logs = VAR / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    programs = {
+        "simulator": f"{PY} -m simulator --host {HOST} --port {PORTS['simulator']} --profile realistic "
+        f"--data-dir {VAR / 'simulator'}",
+        "backend": f"{BIN / 'daphne'} -b {HOST} -p {PORTS['backend']} backend.asgi:application",
+        "celery": f"{BIN / 'celery'} -A backend worker -B --pool=solo --loglevel=INFO "
+        f"--schedule {VAR / 'celerybeat-schedule'}",
+        "session-worker": f"{PY} -m session_worker",
+    }
+    lines = [
+        "[supervisord]",
+        "nodaemon=true",
+        "loglevel=warn",
+        f"logfile={logs / 'supervisord.log'}",
+        f"pidfile={VAR / 'supervisord.pid'}",
+        f"childlogdir={logs}",
+        "",
+        "[unix_http_server]",
+        f"file={VAR / 'supervisor.sock'}",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{VAR / 'supervisor.sock'}",
+    ]
+    for name, command in programs.items():
+        lines += [
+            "",
+            f"[program:{name}]",
+            f"command={command}",
+            f"directory={ROOT}",
+            f"stdout_logfile={logs / (name + '.log')}",
+            "redirect_stderr=true",
+            "stopwaitsecs=20",
+            # the worker saves its sessions on SIGTERM itself; the others may be stopped as a group
+            f"stopasgroup={'false' if name == 'session-worker' else 'true'}",
+            "killasgroup=true",
+        ]
+    path = VAR / "supervisord.conf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def wait_ready(url: str, supervisor: subprocess.Popen, timeout: float = 90) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and supervisor.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def main() -> int:
+    VAR.mkdir(parents=True, exist_ok=True)
+    busy = [f"{name} ({port})" for name, port in PORTS.items() if not port_free(port)]
+    if busy:
+        print(f"make run: ports in use: {', '.join(busy)}. Stop what uses them (another 'make run'?).", file=sys.stderr)
+        return 1
+    env = environment()
+    manage = [PY, str(ROOT / "backend" / "manage.py")]
+    say("Migrating the database (SQLite, var/demo/db.sqlite3)")
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
+    password = kept(VAR / "demo_password", lambda: secrets.token_urlsafe(9))
+    say("Creating the demo workspace and user")
+    subprocess.run([*manage, "demo_setup", "--password", password, "--superuser"], env=env, check=True)
+    say("Starting the simulator, the backend (daphne), Celery (worker + beat) and a session worker (supervisord)")
+    conf = supervisord_conf()
+    supervisor = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env)
+
+    def stop(signum, frame):
+        say("Stopping everything (supervisord stops each process in turn)")
+        supervisor.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    checks = {
+        "simulator": f"http://{HOST}:{PORTS['simulator']}/phone",
+        "backend": f"http://{HOST}:{PORTS['backend']}/healthz",
+        "session worker": f"http://{HOST}:{PORTS['worker']}/health",
+    }
+    for name, url in checks.items():
+        say(f"Waiting for the {name} ({url})")
+        if not wait_ready(url, supervisor):
+            print(f"make run: the {name} did not start; see {VAR / 'logs'}", file=sys.stderr)
+            stop(None, None)
+            supervisor.wait()
+            return 1
+    print(
+        f"""
+  WhatsApp connection service is running.
+
+    Settings page   http://{HOST}:{PORTS["backend"]}/settings/whatsapp-accounts
+    Log in as       demo / {password}      (workspace "Demo")
+    Phone (scan)    http://{HOST}:{PORTS["simulator"]}/phone     <- the simulator's phone: scan the QR here
+    API docs        http://{HOST}:{PORTS["backend"]}/api/v1/docs/
+    Admin           http://{HOST}:{PORTS["backend"]}/admin/      (same login)
+    Logs            {VAR / "logs"}/
+
+  Ctrl-C stops everything.
+""",
+        flush=True,
+    )
+    return supervisor.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

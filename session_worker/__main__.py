@@ -1,0 +1,26 @@
+"""``python -m session_worker``: settings from the environment, then serve until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import sys
+
+from aiohttp import web
+
+from session_worker import logs
+from session_worker.app import create_app
+from session_worker.settings import Settings, SettingsError
+
+
+def main() -> int:
+    logs.configure()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"session_worker: bad setting {exc}", file=sys.stderr)
+        return 2
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

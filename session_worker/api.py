@@ -1,0 +1,160 @@
+"""The worker's HTTP API: signed session calls for the backend, unsigned health and metrics.
+
+Every ``/sessions`` request must carry a valid Standard Webhooks signature over method, path and body
+(:func:`shared.signing.verify_request`); its ``webhook-id`` is refused if seen in the last five minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from session_worker.keys import HOST, MANAGER, METRICS, SETTINGS
+from session_worker.sessions import SessionError
+from shared.signing import TOLERANCE_SECONDS, VerificationError, verify_request
+
+log = logging.getLogger("session_worker.api")
+
+PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ReplayGuard:
+    """Remembers the ids of verified requests for as long as their timestamps are acceptable."""
+
+    def __init__(self, window_s: float = 2 * TOLERANCE_SECONDS) -> None:
+        self.window_s = window_s
+        self._seen: dict[str, float] = {}
+
+    def check_and_remember(self, request_id: str) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > 1000:
+            self._seen = {key: until for key, until in self._seen.items() if until > now}
+        until = self._seen.get(request_id)
+        if until is not None and until > now:
+            return False
+        self._seen[request_id] = now + self.window_s
+        return True
+
+
+REPLAYS = web.AppKey("replays", ReplayGuard)
+
+
+def _error(status: int, reason: str, message: str) -> web.Response:
+    return web.json_response({"error": message, "reason": reason}, status=status)
+
+
+@web.middleware
+async def signed_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/sessions"):
+        return await handler(request)
+    body = await request.read()
+    secrets = request.app[SETTINGS].hmac_secrets
+    try:
+        request_id = verify_request(secrets, request.headers, request.method, request.raw_path, body)
+    except VerificationError as exc:
+        log.warning("unsigned or badly signed request", extra={"path": request.path, "reason": exc.reason.value})
+        return web.json_response({"error": exc.reason.value, "detail": exc.detail}, status=401)
+    if not request.app[REPLAYS].check_and_remember(request_id):
+        return web.json_response({"error": "replayed request", "detail": f"id {request_id} already seen"}, status=401)
+    try:
+        return await handler(request)
+    except SessionError as exc:
+        return _error(exc.status, exc.reason, str(exc))
+
+
+async def _json_object(request: web.Request) -> dict:
+    try:
+        data = json.loads(await request.read() or b"{}")
+    except ValueError:
+        raise SessionError(400, "invalid_json", "the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise SessionError(400, "invalid_json", "the body must be a JSON object")
+    return data
+
+
+async def start_session(request: web.Request) -> web.Response:
+    data = await _json_object(request)
+    session_id, workspace_id = data.get("session_id"), data.get("workspace_id")
+    if not isinstance(session_id, str) or not isinstance(workspace_id, str | int) or isinstance(workspace_id, bool):
+        raise SessionError(400, "invalid_body", 'expected {"session_id": "...", "workspace_id": "..."}')
+    session, started = await request.app[MANAGER].start(session_id=session_id, workspace_id=str(workspace_id))
+    return web.json_response(session.view(), status=201 if started else 200)
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    return web.json_response({"sessions": [s.view() for s in request.app[MANAGER].sessions.values()]})
+
+
+async def get_session(request: web.Request) -> web.Response:
+    session = request.app[MANAGER].get(request.match_info["session_id"])
+    return web.json_response({**session.view(), "history": list(session.history)})
+
+
+async def stop_session(request: web.Request) -> web.Response:
+    session = request.app[MANAGER].get(request.match_info["session_id"])
+    await session.stop()
+    return web.json_response(session.view())
+
+
+async def logout_session(request: web.Request) -> web.Response:
+    session = request.app[MANAGER].get(request.match_info["session_id"])
+    await session.logout()
+    return web.json_response(session.view())
+
+
+async def screenshot(request: web.Request) -> web.Response:
+    session = request.app[MANAGER].get(request.match_info["session_id"])
+    return web.Response(body=await session.screenshot(), content_type="image/png")
+
+
+async def pairing_code(request: web.Request) -> web.Response:
+    session = request.app[MANAGER].get(request.match_info["session_id"])
+    phone_number = (await _json_object(request)).get("phone_number")
+    if not isinstance(phone_number, str) or not PHONE_RE.match(phone_number.lstrip("+")):
+        raise SessionError(400, "invalid_phone_number", "phone_number must be E.164 digits")
+    try:
+        code = await session.pairing_code(phone_number.lstrip("+"))
+    except TimeoutError:
+        raise SessionError(504, "page_timeout", "the page did not give a pairing code in time") from None
+    return web.json_response({"code": code})
+
+
+async def health(request: web.Request) -> web.Response:
+    manager, settings = request.app[MANAGER], request.app[SETTINGS]
+    ready = request.app[HOST].ready
+    body = {
+        "live": True,
+        "ready": ready,
+        "worker_id": settings.worker_id,
+        "layout": settings.layout.value,
+        "sessions": manager.active_count,
+        "capacity": max(0, settings.max_sessions - manager.active_count),
+    }
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    await request.app[MANAGER].delivery.refresh_depth()
+    payload = generate_latest(request.app[METRICS].registry)
+    return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def setup_routes(app: web.Application) -> None:
+    app[REPLAYS] = ReplayGuard()
+    app.middlewares.append(signed_requests)
+    app.router.add_post("/sessions", start_session)
+    app.router.add_get("/sessions", list_sessions)
+    app.router.add_get("/sessions/{session_id}", get_session)
+    app.router.add_delete("/sessions/{session_id}", stop_session)
+    app.router.add_post("/sessions/{session_id}/logout", logout_session)
+    app.router.add_get("/sessions/{session_id}/screenshot", screenshot)
+    app.router.add_post("/sessions/{session_id}/pairing-code", pairing_code)
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)

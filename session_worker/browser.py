@@ -1,0 +1,196 @@
+"""The browser side: Playwright, Chromium, and where each session keeps its auth.
+
+Two layouts (SESSION_LAYOUT):
+
+- ``shared`` (default): one Chromium, a context per session. Once a session is ready the worker saves the
+  context's storage (cookies, localStorage and IndexedDB) itself, written to a temporary file, fsynced and
+  renamed, and restores it into the next context. Nothing depends on Chromium flushing its own files, so a
+  ``kill -9`` of the whole process group keeps every session that had reached READY.
+- ``profile``: a persistent Chromium profile directory per session (whatsapp-web.js's LocalAuth); each
+  session is its own browser process and its auth is whatever Chromium has flushed to disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
+
+from session_worker.metrics import Metrics
+from session_worker.settings import Layout, Settings
+
+log = logging.getLogger("session_worker.browser")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+# The worker closes Chromium itself on SIGTERM/SIGINT, after saving what it must; Playwright's driver must not
+# race it (supervisord's stopasgroup sends the signal to the driver too).
+NO_SIGNAL_HANDLING = {"handle_sigint": False, "handle_sigterm": False, "handle_sighup": False}
+STATE_FILE = "storage_state.json"
+PROFILE_DIR = "profile"
+LINKED_MARKER = "linked"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` so that ``path`` holds either the old or the new content, and the new is on disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class BrowserHost:
+    def __init__(self, *, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.root = settings.session_data_dir / "sessions"
+        self.launches = asyncio.Semaphore(settings.max_concurrent_launches)
+        self.on_browser_lost: Callable[[], None] = lambda: None
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._browser_lock = asyncio.Lock()
+        self._closing = False
+        self._relaunch: asyncio.Task | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._playwright = await async_playwright().start()
+        if self.settings.layout is Layout.SHARED:
+            await self._ensure_browser()
+        else:
+            self.metrics.browser_up.set(1)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._relaunch is not None:
+            self._relaunch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._relaunch
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await self._browser.close()
+        if self._playwright is not None:
+            with contextlib.suppress(Exception):
+                await self._playwright.stop()
+        self.metrics.browser_up.set(0)
+
+    @property
+    def ready(self) -> bool:
+        if self._playwright is None or self._closing:
+            return False
+        if self.settings.layout is Layout.SHARED:
+            return self._browser is not None and self._browser.is_connected()
+        return True
+
+    @property
+    def browser(self) -> Browser | None:
+        return self._browser
+
+    async def _ensure_browser(self) -> Browser:
+        async with self._browser_lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            assert self._playwright is not None
+            browser = await self._playwright.chromium.launch(
+                executable_path=self.settings.chromium_path,
+                args=CHROMIUM_ARGS,
+                headless=self.settings.headless,
+                **NO_SIGNAL_HANDLING,
+            )
+            browser.on("disconnected", self._on_disconnected)
+            self._browser = browser
+            self.metrics.browser_up.set(1)
+            log.info("browser launched", extra={"version": browser.version, "layout": self.settings.layout.value})
+            return browser
+
+    def _on_disconnected(self, browser: Browser) -> None:
+        if browser is not self._browser or self._closing:
+            return
+        self.metrics.browser_up.set(0)
+        log.error("browser disconnected", extra={"layout": self.settings.layout.value})
+        self._relaunch = asyncio.get_running_loop().create_task(self._relaunch_soon())
+        self.on_browser_lost()
+
+    async def _relaunch_soon(self) -> None:
+        """Bring the browser back at once, so that /health is ready again without waiting for a session."""
+        pause = 0.5
+        while not self._closing and not self.ready:
+            try:
+                await self._ensure_browser()
+            except Exception as exc:
+                log.error("browser relaunch failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30)
+
+    # -- sessions -------------------------------------------------------------------------------------------
+
+    def session_dir(self, session_id: str) -> Path:
+        return self.root / session_id
+
+    def has_auth(self, session_id: str) -> bool:
+        directory = self.session_dir(session_id)
+        if self.settings.layout is Layout.SHARED:
+            return (directory / STATE_FILE).is_file()
+        return (directory / LINKED_MARKER).is_file() and (directory / PROFILE_DIR).is_dir()
+
+    async def open_context(self, session_id: str) -> BrowserContext:
+        """A fresh context for ``session_id`` holding its kept auth, if any. Bounded by MAX_CONCURRENT_LAUNCHES."""
+        timeout_ms = self.settings.page_timeout_s * 1000
+        async with self.launches:
+            if self.settings.layout is Layout.SHARED:
+                browser = await self._ensure_browser()
+                state = self.session_dir(session_id) / STATE_FILE
+                context = await browser.new_context(storage_state=state if state.is_file() else None)
+            else:
+                assert self._playwright is not None
+                profile = self.session_dir(session_id) / PROFILE_DIR
+                profile.mkdir(parents=True, exist_ok=True)
+                context = await self._playwright.chromium.launch_persistent_context(
+                    profile,
+                    executable_path=self.settings.chromium_path,
+                    args=CHROMIUM_ARGS,
+                    headless=self.settings.headless,
+                    timeout=timeout_ms,
+                    **NO_SIGNAL_HANDLING,
+                )
+        context.set_default_timeout(timeout_ms)
+        context.set_default_navigation_timeout(timeout_ms)
+        return context
+
+    async def save_auth(self, session_id: str, context: BrowserContext) -> None:
+        """Keep the session's auth on disk, flushed, before anyone is told it is ready."""
+        if self.settings.layout is Layout.SHARED:
+            state = await context.storage_state(indexed_db=True)
+            data = json.dumps(state).encode()
+            await asyncio.to_thread(write_atomically, self.session_dir(session_id) / STATE_FILE, data)
+        else:
+            marker = self.session_dir(session_id) / LINKED_MARKER
+            await asyncio.to_thread(write_atomically, marker, b"1\n")
+
+    async def wipe_auth(self, session_id: str) -> None:
+        directory = self.session_dir(session_id)
+        await asyncio.to_thread(shutil.rmtree, directory, True)

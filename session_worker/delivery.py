@@ -1,0 +1,161 @@
+"""Webhook delivery: one loop per session, oldest event first, signed, retried until the backend answers.
+
+An event is in the outbox (on disk) before it is sent. The loop for a session sends its oldest pending event
+and moves on only when that event is settled: 2xx -> delivered; a 4xx other than 408/429 -> dead (logged
+loudly: retrying cannot fix it); anything else (5xx, 408, 429, a network error) -> retried with exponential
+backoff and jitter, or after ``Retry-After`` when the backend gives one. The ``webhook-id`` is the event id
+on every attempt, so the backend can take each event once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import logging
+import random
+import time
+
+import aiohttp
+
+from session_worker.metrics import Metrics
+from session_worker.settings import Settings
+from session_worker.store import OutboxRow, Store
+from shared.signing import sign
+
+log = logging.getLogger("session_worker.delivery")
+
+RETRYABLE_4XX = frozenset({408, 429})
+
+
+def backoff_s(*, attempts: int, base_s: float, max_s: float) -> float:
+    """Full jitter over an exponential ceiling: 0.5..1 of min(max, base * 2^attempts)."""
+    ceiling = min(max_s, base_s * (2 ** min(attempts, 30)))
+    return ceiling * (0.5 + random.random() / 2)
+
+
+def retry_after_s(value: str | None, *, max_s: float) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or an HTTP date), capped at ``max_s``."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), max_s)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max(0.0, when.timestamp() - time.time()), max_s)
+
+
+class Delivery:
+    def __init__(self, *, settings: Settings, store: Store, http: aiohttp.ClientSession, metrics: Metrics) -> None:
+        self.settings = settings
+        self.store = store
+        self.http = http
+        self.metrics = metrics
+        self._wakeups: dict[str, asyncio.Event] = {}
+        self._loops: dict[str, asyncio.Task] = {}
+        self._closing = False
+
+    async def start(self) -> None:
+        for session_id in await self.store.outbox_pending_sessions():
+            self.wake(session_id)
+        await self.refresh_depth()
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._loops.values():
+            task.cancel()
+        for task in list(self._loops.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loops.clear()
+
+    def wake(self, session_id: str) -> None:
+        """There is a new event for ``session_id``: make sure its loop runs and looks."""
+        if self._closing:
+            return
+        self._wakeups.setdefault(session_id, asyncio.Event()).set()
+        task = self._loops.get(session_id)
+        if task is None or task.done():
+            self._loops[session_id] = asyncio.create_task(self._loop(session_id), name=f"delivery:{session_id}")
+
+    async def refresh_depth(self) -> None:
+        self.metrics.outbox_depth.set(await self.store.outbox_depth())
+
+    async def _loop(self, session_id: str) -> None:
+        wakeup = self._wakeups[session_id]
+        while not self._closing:
+            wakeup.clear()
+            row = await self.store.outbox_next(session_id)
+            if row is None:
+                await self.refresh_depth()
+                await wakeup.wait()
+                continue
+            await self._deliver(row)
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        """Send ``row`` until it is settled (delivered or dead)."""
+        attempts = row.attempts
+        while not self._closing:
+            delay, error = await self._attempt(row)
+            if delay is None:
+                return
+            attempts += 1
+            self.metrics.retries.inc()
+            await self.store.outbox_mark(position=row.position, status="pending", error=error)
+            wait = delay if delay >= 0 else self._backoff(attempts)
+            log.warning(
+                "webhook retry",
+                extra={
+                    "session_id": row.session_id,
+                    "event_id": row.event_id,
+                    "type": row.type,
+                    "attempts": attempts,
+                    "retry_in_s": round(wait, 2),
+                    "error": error,
+                },
+            )
+            await asyncio.sleep(wait)
+
+    def _backoff(self, attempts: int) -> float:
+        return backoff_s(
+            attempts=attempts - 1, base_s=self.settings.webhook_retry_base_s, max_s=self.settings.webhook_retry_max_s
+        )
+
+    async def _attempt(self, row: OutboxRow) -> tuple[float | None, str]:
+        """One POST. (None, "") when settled; (delay, error) to retry, delay -1 meaning "back off"."""
+        headers = sign(self.settings.hmac_secrets, row.event_id, int(time.time()), row.body)
+        headers["content-type"] = "application/json"
+        started = time.monotonic()
+        try:
+            async with self.http.post(
+                self.settings.backend_webhook_url,
+                data=row.body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.settings.webhook_timeout_s),
+            ) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                text = (await response.text(errors="replace"))[:300]
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return -1, f"{type(exc).__name__}: {exc}"
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        context = {"session_id": row.session_id, "event_id": row.event_id, "type": row.type, "status": status}
+        if 200 <= status < 300:
+            await self.store.outbox_mark(position=row.position, status="delivered")
+            self.metrics.deliveries.labels(outcome="delivered").inc()
+            log.info("webhook delivered", extra={**context, "elapsed_ms": elapsed_ms})
+            return None, ""
+        if 400 <= status < 500 and status not in RETRYABLE_4XX:
+            await self.store.outbox_mark(position=row.position, status="dead", error=f"{status}: {text}")
+            self.metrics.deliveries.labels(outcome="dead").inc()
+            log.error(
+                "WEBHOOK REJECTED, EVENT DROPPED: the backend refused it and retrying cannot help",
+                extra={**context, "response": text},
+            )
+            return None, ""
+        self.metrics.deliveries.labels(outcome="retry").inc()
+        delay = retry_after_s(retry_after, max_s=self.settings.webhook_retry_max_s)
+        return (-1 if delay is None else delay), f"HTTP {status}"

@@ -1,0 +1,56 @@
+"""``worker_heartbeat``: at start and every HEARTBEAT_INTERVAL_S, sent directly (a stale heartbeat is worthless,
+so it does not queue in the outbox); the next one follows anyway."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import aiohttp
+
+from session_worker.sessions import SessionManager
+from session_worker.store import HEARTBEAT_KEY
+from shared.events import EventType, make_event
+from shared.signing import sign
+
+log = logging.getLogger("session_worker.heartbeat")
+
+
+async def send_heartbeat(*, manager: SessionManager, http: aiohttp.ClientSession) -> bool:
+    settings = manager.settings
+    event = make_event(
+        type=EventType.WORKER_HEARTBEAT,
+        session_id="",
+        workspace_id="",
+        worker_id=settings.worker_id,
+        sequence=await manager.store.sequence_next(HEARTBEAT_KEY),
+        data={
+            "base_url": settings.base_url,
+            "capacity": max(0, settings.max_sessions - manager.active_count),
+            "sessions": manager.states(),
+        },
+    )
+    body = event.to_json()
+    headers = {**sign(settings.hmac_secrets, event.id, int(time.time()), body), "content-type": "application/json"}
+    try:
+        async with http.post(
+            settings.backend_webhook_url,
+            data=body,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout_s),
+        ) as response:
+            await response.read()
+            if response.status >= 300:
+                log.warning("heartbeat refused", extra={"status": response.status})
+                return False
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("heartbeat not delivered", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return False
+    return True
+
+
+async def heartbeat_loop(*, manager: SessionManager, http: aiohttp.ClientSession) -> None:
+    while True:
+        await send_heartbeat(manager=manager, http=http)
+        await asyncio.sleep(manager.settings.heartbeat_interval_s)

@@ -1,0 +1,63 @@
+"""Prometheus metrics in a registry per app, so that tests can build several apps in one process."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from shared.events import SessionState
+
+LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60)
+
+
+@dataclasses.dataclass
+class Metrics:
+    registry: CollectorRegistry
+    sessions: Gauge
+    qr_latency: Histogram
+    scan_to_ready: Histogram
+    phone_extraction: Histogram
+    deliveries: Counter
+    retries: Counter
+    outbox_depth: Gauge
+    browser_up: Gauge
+    restarts: Counter
+
+    @classmethod
+    def create(cls) -> Metrics:
+        registry = CollectorRegistry()
+        metrics = cls(
+            registry=registry,
+            sessions=Gauge("wa_worker_sessions", "Sessions by state", ["state"], registry=registry),
+            qr_latency=Histogram(
+                "wa_worker_qr_latency_seconds",
+                "From a start request to the first QR on the page",
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            scan_to_ready=Histogram(
+                "wa_worker_scan_to_ready_seconds",
+                "From the scan (the page leaves the QR) to the session being ready with its phone number",
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            phone_extraction=Histogram(
+                "wa_worker_phone_extraction_seconds",
+                "From hasSynced to the phone number read",
+                buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5),
+                registry=registry,
+            ),
+            deliveries=Counter(
+                "wa_worker_webhook_deliveries", "Webhook delivery outcomes", ["outcome"], registry=registry
+            ),
+            retries=Counter("wa_worker_webhook_retries", "Webhook attempts that will be retried", registry=registry),
+            outbox_depth=Gauge("wa_worker_outbox_depth", "Events waiting to be delivered", registry=registry),
+            browser_up=Gauge("wa_worker_browser_up", "1 while the browser is connected", registry=registry),
+            restarts=Counter(
+                "wa_worker_session_restarts", "Sessions restarted after a crash", ["cause"], registry=registry
+            ),
+        )
+        for state in SessionState:
+            metrics.sessions.labels(state=state.value).set(0)
+        return metrics

@@ -1,0 +1,66 @@
+"""``python -m simulator --port 8002 --profile instant|realistic [--host 127.0.0.1] [--data-dir var/simulator]``
+
+Every other setting of the profile can be overridden with its own flag, for example
+``--first-qr-lifetime 2 --boot-delay 0.5 --sync-delay 1,3`` (a delay takes one number or ``low,high``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import socket
+from typing import Any
+
+from aiohttp import web
+
+from simulator.app import create_app
+from simulator.config import PROFILES, RANGE_FIELDS, SimulatorConfig, make_config
+
+NOT_FLAGS = {"profile", "data_dir"}
+
+
+def _range(text: str) -> tuple[float, float]:
+    low, _, high = text.partition(",")
+    return float(low), float(high or low)
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict[str, Any]]:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description="A local WhatsApp Web and phone.")
+    parser.add_argument("--host", default=os.environ.get("SIMULATOR_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SIMULATOR_PORT", "8002")))
+    parser.add_argument("--profile", choices=sorted(PROFILES), default=os.environ.get("SIMULATOR_PROFILE", "instant"))
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("SIMULATOR_DATA_DIR", "var/simulator"),
+        help="where linked devices are kept (devices.sqlite3)",
+    )
+    overrides = parser.add_argument_group("overrides of the profile's settings (seconds)")
+    for field in dataclasses.fields(SimulatorConfig):
+        if field.name in NOT_FLAGS:
+            continue
+        kind = _range if field.name in RANGE_FIELDS else {"int": int, "float": float}.get(str(field.type), str)
+        overrides.add_argument("--" + field.name.replace("_", "-"), dest=field.name, type=kind, default=None)
+    args = parser.parse_args(argv)
+    chosen = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(SimulatorConfig)
+        if f.name not in NOT_FLAGS and getattr(args, f.name) is not None
+    }
+    return args, chosen
+
+
+def main(argv: list[str] | None = None) -> None:
+    args, overrides = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = make_config(profile=args.profile, data_dir=args.data_dir, **overrides)
+    # Bind first, so that --port 0 works and the line below names the real port.
+    sock = socket.create_server((args.host, args.port))
+    host, port = sock.getsockname()[:2]
+    print(f"simulator listening on http://{host}:{port} (profile {args.profile})", flush=True)
+    web.run_app(create_app(config), sock=sock, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""Typed keys for the app's shared state."""
+
+from aiohttp import web
+
+from simulator.config import SimulatorConfig
+from simulator.hub import Hub
+
+CONFIG = web.AppKey("config", SimulatorConfig)
+HUB = web.AppKey("hub", Hub)

@@ -1,0 +1,93 @@
+// The phone's small page: the same JSON API as the tests use, with buttons.
+(() => {
+  "use strict";
+  const $ = (selector) => document.querySelector(selector);
+
+  function say(text, isError) {
+    $("#message").textContent = text;
+    $("#message").className = isError ? "error" : "";
+  }
+
+  async function call(method, path, body) {
+    const response = await fetch(path, {
+      method,
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+    return data;
+  }
+
+  function identity() {
+    return { phone_number: $("#phone_number").value.trim(), pushname: $("#pushname").value, platform: $("#platform").value };
+  }
+
+  function cell(row, text, isCode) {
+    const td = row.insertCell();
+    if (isCode) {
+      const code = document.createElement("code");
+      code.textContent = text;
+      td.appendChild(code);
+    } else {
+      td.textContent = text;
+    }
+    return td;
+  }
+
+  function button(td, label, action) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", action);
+    td.appendChild(b);
+  }
+
+  async function act(what, promise) {
+    try {
+      const answer = await promise;
+      say(`${what}: ok${answer.device_id ? ` (${answer.device_id})` : ""}`, false);
+    } catch (error) {
+      say(`${what}: ${error.message}`, true);
+    }
+    await refresh();
+  }
+
+  async function refresh() {
+    const [{ qrs }, { devices }] = await Promise.all([call("GET", "/phone/api/qrs"), call("GET", "/phone/api/devices")]);
+    const qrRows = $("#qrs");
+    qrRows.replaceChildren();
+    for (const qr of qrs) {
+      const row = qrRows.insertRow();
+      row.dataset.pageId = qr.page_id;
+      cell(row, qr.page_id);
+      cell(row, qr.qr, true);
+      cell(row, String(qr.qr_count));
+      button(row.insertCell(), "Scan", () => act("Scan", call("POST", "/phone/api/scan", { qr: qr.qr, ...identity() })));
+    }
+    const deviceRows = $("#devices");
+    deviceRows.replaceChildren();
+    for (const device of devices) {
+      const row = deviceRows.insertRow();
+      row.dataset.deviceId = device.device_id;
+      cell(row, `${device.device_id} (${device.pushname}, ${device.platform})`);
+      cell(row, `+${device.phone_number}`);
+      const state = device.logged_out ? "logged out" : device.dropped ? "dropped" : device.connected ? "connected" : "offline";
+      cell(row, state);
+      const actions = row.insertCell();
+      if (!device.logged_out) {
+        for (const action of ["logout", "conflict", "drop", "restore"]) {
+          button(actions, action, () => act(action, call("POST", `/phone/api/devices/${device.device_id}/${action}`)));
+        }
+      }
+    }
+  }
+
+  $("#code-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act("Link with code", call("POST", "/phone/api/link-with-code", { code: $("#code").value, ...identity() }));
+  });
+
+  refresh();
+  setInterval(() => refresh().catch((error) => say(error.message, true)), 1000);
+})();

@@ -1,0 +1,126 @@
+"""Fixtures of the backend's tests: three users (owner, member, outsider), a workspace each side, a stand-in
+session worker over real HTTP, signed webhook deliveries, and isolation of Redis keys per test.
+
+The backend's tests run on PostgreSQL and Redis (DATABASE_URL and REDIS_URL, as `make test` sets them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from backend.accounts.models import Membership, Role, WorkerNode, Workspace
+from backend.celery import app as celery_app
+from tests.backend.testkit import Sender, StandInWorker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql" or not django_settings.REDIS_URL:
+        raise pytest.UsageError(
+            "the backend's tests need PostgreSQL and Redis: set DATABASE_URL=postgres://... and "
+            "REDIS_URL=redis://... (make test does; bash scripts/services.sh starts both)"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_redis_keys(settings) -> Iterator[str]:
+    """A key prefix of its own for this test's channel groups and cache keys (Redis is shared)."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": f"{prefix}:channels"},
+        }
+    }
+    caches = dict(settings.CACHES)
+    caches["default"] = {**caches["default"], "KEY_PREFIX": prefix}
+    settings.CACHES = caches
+    yield prefix
+    # channels_redis leaves a "$inflight" backup key (no expiry) when a receive is cancelled at disconnect.
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager() -> Iterator[None]:
+    """Tasks run in the calling thread unless a test starts a real Celery worker."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = False  # True would break eager retries; .get() raises anyway
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def secret() -> str:
+    return django_settings.WHATSAPP_HMAC_SECRETS[0]
+
+
+# --- people and workspaces -----------------------------------------------------------------------------
+
+
+def _user(name: str):
+    return get_user_model().objects.create_user(username=name)  # no password: hashing is slow
+
+
+@pytest.fixture
+def workspace(db) -> Workspace:
+    return Workspace.objects.create(name="Acme")
+
+
+@pytest.fixture
+def other_workspace(db) -> Workspace:
+    return Workspace.objects.create(name="Globex")
+
+
+@pytest.fixture
+def owner(workspace):
+    user = _user("olivia")
+    Membership.objects.create(user=user, workspace=workspace, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def member(workspace):
+    user = _user("mark")
+    Membership.objects.create(user=user, workspace=workspace, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def outsider(other_workspace):
+    """Owner of another workspace, and nothing in ours."""
+    user = _user("oscar")
+    Membership.objects.create(user=user, workspace=other_workspace, role=Role.OWNER)
+    return user
+
+
+# --- webhooks and the worker ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sender(db, secret) -> Sender:
+    return Sender(Client(), secret)
+
+
+@pytest.fixture
+def stand_in_worker(secret) -> Iterator[StandInWorker]:
+    worker = StandInWorker(secret)
+    yield worker
+    worker.close()
+
+
+@pytest.fixture
+def worker_node(db, stand_in_worker) -> WorkerNode:
+    return WorkerNode.objects.create(
+        id="worker-1", base_url=stand_in_worker.base_url, capacity=10, last_heartbeat_at=timezone.now()
+    )

@@ -1,0 +1,82 @@
+"""Settings are parsed strictly: an invalid value stops the process at start with a message naming it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from backend import env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_django(**overrides: str) -> subprocess.CompletedProcess:
+    variables = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WHATSAPP_", "SECRET_KEY"))}
+    variables.update(overrides)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=REPO,
+        env={**variables, "DJANGO_SETTINGS_MODULE": "backend.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_boolean_must_be_true_or_false(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "yes")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG must be True or False, got 'yes'"):
+        env.env_bool("X_FLAG", False)
+    monkeypatch.setenv("X_FLAG", "False")
+    assert env.env_bool("X_FLAG", True) is False
+
+
+def test_an_integer_must_be_an_integer_in_range(monkeypatch):
+    monkeypatch.setenv("X_COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="X_COUNT must be an integer"):
+        env.env_int("X_COUNT", 1)
+    monkeypatch.setenv("X_COUNT", "0")
+    with pytest.raises(ImproperlyConfigured, match="between 1 and"):
+        env.env_int("X_COUNT", 1, minimum=1)
+
+
+def test_a_url_must_have_a_known_scheme_and_is_not_echoed(monkeypatch):
+    monkeypatch.setenv("X_URL", "mysql://user:hunter2@db/x")
+    with pytest.raises(ImproperlyConfigured) as caught:
+        env.env_url("X_URL", None, schemes=("postgres",))
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_secret_may_come_from_a_file(monkeypatch, tmp_path):
+    (tmp_path / "secret").write_text("from-file\n")
+    monkeypatch.setenv("X_SECRET", "from-env")
+    monkeypatch.setenv("X_SECRET_FILE", str(tmp_path / "secret"))
+    assert env.env_str("X_SECRET") == "from-file"
+
+
+def test_production_refuses_to_start_without_the_hmac_secret():
+    result = start_django(DJANGO_DEBUG="False", SECRET_KEY="s" * 50, ALLOWED_HOSTS="example.com")
+    assert result.returncode != 0
+    assert "WHATSAPP_HMAC_SECRET must be set when DJANGO_DEBUG=False" in result.stderr
+
+
+def test_an_invalid_hmac_secret_stops_the_start():
+    result = start_django(WHATSAPP_HMAC_SECRET="not-a-secret")
+    assert result.returncode != 0
+    assert "WHATSAPP_HMAC_SECRET is invalid" in result.stderr
+
+
+def test_an_invalid_rate_limit_stops_the_start():
+    result = start_django(WEBHOOK_RATE_LIMIT_PER_MINUTE="lots")
+    assert result.returncode != 0
+    assert "WEBHOOK_RATE_LIMIT_PER_MINUTE must be an integer" in result.stderr
+
+
+def test_development_defaults_start():
+    result = start_django(DJANGO_DEBUG="True")
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout

@@ -1,0 +1,200 @@
+"""Helpers of the backend's tests (imported by the test modules; fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from backend.accounts.models import WhatsAppAccount, Workspace
+from shared.events import make_event
+from shared.signing import sign, verify_request
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+_phones = itertools.count(491510000001)
+
+
+def make_account(workspace: Workspace, **fields: Any) -> WhatsAppAccount:
+    fields.setdefault("session_id", f"wa_{uuid.uuid4().hex}")
+    return WhatsAppAccount.objects.create(workspace=workspace, **fields)
+
+
+def make_connected(workspace: Workspace, **fields: Any) -> WhatsAppAccount:
+    fields.setdefault("phone_number", str(next(_phones)))
+    return make_account(workspace, status="connected", connected_at=timezone.now(), **fields)
+
+
+# --- webhooks ------------------------------------------------------------------------------------------
+
+
+class Sender:
+    """Signs and posts events as a session worker does; counts sequences per session."""
+
+    def __init__(self, client: Client, secret: str) -> None:
+        self.client = client
+        self.secret = secret
+        self.sequences: dict[str, int] = {}
+
+    def event(self, type: str, account: WhatsAppAccount | None = None, *, data: dict | None = None, **kw: Any):
+        session_id = kw.pop("session_id", account.session_id if account else "")
+        sequence = kw.pop("sequence", None)
+        if sequence is None:
+            sequence = self.sequences.get(session_id, 0) + 1
+        self.sequences[session_id] = max(sequence, self.sequences.get(session_id, 0))
+        return make_event(
+            type=type,
+            session_id=session_id,
+            workspace_id=kw.pop("workspace_id", str(account.workspace_id) if account else ""),
+            worker_id=kw.pop("worker_id", "worker-1"),
+            sequence=sequence,
+            data=data or {},
+            **kw,
+        )
+
+    def post_raw(
+        self,
+        body: bytes,
+        *,
+        event_id: str = "evt_raw",
+        timestamp: int | None = None,
+        signed_body: bytes | None = None,
+        **extra: str,
+    ):
+        when = int(time.time()) if timestamp is None else timestamp
+        headers = sign(self.secret, event_id, when, body if signed_body is None else signed_body)
+        http_headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        return self.client.post(
+            "/api/v1/whatsapp/webhook", data=body, content_type="application/json", **http_headers, **extra
+        )
+
+    def post(self, event, **extra: str):
+        return self.post_raw(event.to_json(), event_id=event.id, **extra)
+
+    def send_status(self, type: str, account: WhatsAppAccount | None = None, **kw: Any) -> int:
+        return self.post(self.event(type, account, **kw)).status_code
+
+    def send(self, type: str, account: WhatsAppAccount | None = None, *, data: dict | None = None, **kw: Any):
+        response = self.post(self.event(type, account, data=data, **kw))
+        assert response.status_code == 200, response.content
+        return response.json()
+
+
+def qr_data(n: int = 1) -> dict:
+    return {"qr": f"2@ref{n},noiseKey,identityKey,advSecret,1", "qr_count": n, "expires_in": 60}
+
+
+def ready_data(phone: str, pushname: str = "Olivia") -> dict:
+    return {"phone_number": phone, "pushname": pushname, "platform": "android", "extraction_ms": 120}
+
+
+# --- a stand-in session worker, over real HTTP ---------------------------------------------------------
+
+
+class StandInWorker:
+    """Speaks the worker API of docs/contracts.md: verifies every signature, records every call."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.calls: list[tuple[str, str, dict | None]] = []
+        self.sessions: dict[str, str] = {}
+        self.fail_next: list[int] = []  # statuses to answer before behaving
+        self.full = False  # a 503 in fail_next then says reason "capacity"
+        self.lock = threading.Lock()
+        worker = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                try:
+                    verify_request(worker.secret, dict(self.headers), self.command, self.path, body)
+                except Exception as exc:
+                    return self._answer(401, {"error": str(exc)})
+                payload = json.loads(body) if body else None
+                with worker.lock:
+                    worker.calls.append((self.command, self.path, payload))
+                    if worker.fail_next:
+                        status = worker.fail_next.pop(0)
+                        reason = "capacity" if status == 503 and worker.full else "planned"
+                        return self._answer(status, {"error": "planned failure", "reason": reason})
+                    return self._answer(*worker.route(self.command, self.path, payload))
+
+            do_GET = do_POST = do_DELETE = _handle
+
+            def _answer(self, status: int, payload: dict) -> None:
+                raw = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def route(self, method: str, path: str, payload: dict | None) -> tuple[int, dict]:
+        parts = path.strip("/").split("/")
+        if method == "POST" and parts == ["sessions"]:
+            new = payload["session_id"] not in self.sessions
+            self.sessions.setdefault(payload["session_id"], "STARTING")
+            return (201 if new else 200), {"session_id": payload["session_id"], "state": "STARTING"}
+        if method == "GET" and parts == ["sessions"]:
+            return 200, {"sessions": [{"session_id": s, "state": st} for s, st in self.sessions.items()]}
+        if len(parts) >= 2 and parts[1] not in self.sessions:
+            return 404, {"error": "unknown session", "reason": "not_found"}
+        if method == "DELETE" and len(parts) == 2:
+            self.sessions[parts[1]] = "STOPPED"
+            return 200, {"session_id": parts[1], "state": "STOPPED"}
+        if method == "POST" and len(parts) == 3 and parts[2] == "logout":
+            self.sessions.pop(parts[1])
+            return 200, {"session_id": parts[1], "state": "STOPPED"}
+        return 404, {"error": "no route"}
+
+    def calls_to(self, method: str, prefix: str) -> list[tuple[str, str, dict | None]]:
+        return [c for c in self.calls if c[0] == method and c[1].startswith(prefix)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run_threads(count: int, target: Callable[[int], Any]) -> list[BaseException]:
+    """Run ``target(i)`` in ``count`` threads released together; return the exceptions raised."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            target(i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

@@ -1,0 +1,285 @@
+"""The live stack for end-to-end tests and benchmarks: every part as its own process on loopback.
+
+PostgreSQL (a fresh database per stack), Redis (a database number of its own, flushed), the simulator, the
+backend on daphne, a Celery worker with beat, and one session worker. Each process logs to a file under the
+stack's folder, so a failure can be read afterwards. Processes can be stopped, killed and started again one
+by one, for the fault tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from shared.signing import new_secret
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, *, timeout: float = 60.0, process: subprocess.Popen | None = None, ok=(200,)) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL we built)
+                if response.status in ok:
+                    return
+                last = str(response.status)
+        except urllib.error.HTTPError as exc:
+            if exc.code in ok:
+                return
+            last = str(exc.code)
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s (last: {last})")
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    ready_url: str | None = None
+    popen: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        log.write(f"\n--- start {time.strftime('%H:%M:%S')}: {' '.join(self.argv)}\n".encode())
+        log.flush()
+        self.popen = subprocess.Popen(
+            self.argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        if self.ready_url:
+            wait_http(self.ready_url, process=self.popen)
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
+        """Signal the process alone (as supervisord does with stopasgroup=false), then reap its group."""
+        if self.popen is None:
+            return
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.popen.pid, sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(10)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signal.SIGKILL)  # leftovers of the group (Chromium, Playwright's driver)
+        self.popen = None
+
+    def kill(self) -> None:
+        """SIGKILL the process and its whole group at once, as a crash of the machine's OOM killer would."""
+        if self.popen is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(10)
+            self.popen = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@dataclass
+class LiveStack:
+    folder: Path
+    simulator_profile: str = "instant"
+    simulator_args: list[str] = field(default_factory=list)
+    worker_env: dict[str, str] = field(default_factory=dict)
+    backend_env: dict[str, str] = field(default_factory=dict)
+    with_celery: bool = True
+    secret: str = field(default_factory=new_secret)
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.ports = {name: free_port() for name in ("backend", "worker", "simulator")}
+        base_db = os.environ.get("DATABASE_URL", "postgres://whatsapp:whatsapp@127.0.0.1:5432/whatsapp")
+        self.admin_db_url = base_db
+        self.db_name = f"whatsapp_live_{secrets.token_hex(4)}"
+        self.db_url = base_db.rsplit("/", 1)[0] + "/" + self.db_name
+        redis_base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
+        self.redis_url = f"{redis_base}/{int(os.environ.get('LIVESTACK_REDIS_DB', '7'))}"
+
+    # URLs -----------------------------------------------------------------------------------------------
+    @property
+    def backend_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['backend']}"
+
+    @property
+    def worker_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['worker']}"
+
+    @property
+    def simulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['simulator']}"
+
+    # Environment ------------------------------------------------------------------------------------------
+    def common_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
+        env.update({"WHATSAPP_HMAC_SECRET": self.secret, "PYTHONUNBUFFERED": "1"})
+        return env
+
+    def django_env(self) -> dict[str, str]:
+        env = self.common_env()
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "backend.settings",
+                "DATABASE_URL": self.db_url,
+                "REDIS_URL": self.redis_url,
+                "SECRET_KEY": "livestack-" + secrets.token_hex(16),
+                "DJANGO_DEBUG": "False",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "DEFAULT_WORKER_URL": self.worker_url,
+            }
+        )
+        env.update(self.backend_env)
+        return env
+
+    def worker_process_env(self) -> dict[str, str]:
+        env = self.common_env()
+        env.update(
+            {
+                "WORKER_HOST": "127.0.0.1",
+                "WORKER_PORT": str(self.ports["worker"]),
+                "WORKER_ID": "worker-1",
+                "WORKER_PUBLIC_URL": self.worker_url,
+                "BACKEND_WEBHOOK_URL": f"{self.backend_url}/api/v1/whatsapp/webhook",
+                "WA_WEB_URL": f"{self.simulator_url}/",
+                "SESSION_DATA_DIR": str(self.folder / "sessions"),
+            }
+        )
+        env.update(self.worker_env)
+        return env
+
+    # Life cycle -------------------------------------------------------------------------------------------
+    def create_database(self) -> None:
+        with psycopg.connect(self.admin_db_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.db_name}"')
+        subprocess.run(
+            [PYTHON, "backend/manage.py", "migrate", "--noinput", "-v", "0"],
+            env=self.django_env(),
+            cwd=ROOT,
+            check=True,
+        )
+
+    def drop_database(self) -> None:
+        with psycopg.connect(self.admin_db_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+
+    def define(self) -> None:
+        logs = self.folder
+        self.processes = {
+            "simulator": Process(
+                "simulator",
+                [
+                    PYTHON,
+                    "-m",
+                    "simulator",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports["simulator"]),
+                    "--profile",
+                    self.simulator_profile,
+                    "--data-dir",
+                    str(self.folder / "simulator"),
+                    *self.simulator_args,
+                ],
+                self.common_env(),
+                logs / "simulator.log",
+                ready_url=f"{self.simulator_url}/phone/api/devices",
+            ),
+            "backend": Process(
+                "backend",
+                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.ports["backend"]), "backend.asgi:application"],
+                self.django_env(),
+                logs / "backend.log",
+                ready_url=f"{self.backend_url}/healthz",
+            ),
+            "worker": Process(
+                "worker",
+                [PYTHON, "-m", "session_worker"],
+                self.worker_process_env(),
+                logs / "worker.log",
+                ready_url=f"{self.worker_url}/health",
+            ),
+        }
+        if self.with_celery:
+            self.processes["celery"] = Process(
+                "celery",
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "backend",
+                    "worker",
+                    "-B",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--schedule",
+                    str(self.folder / "celerybeat-schedule"),
+                ],
+                self.django_env(),
+                logs / "celery.log",
+            )
+
+    def start(self) -> LiveStack:
+        import redis
+
+        redis.Redis.from_url(self.redis_url).flushdb()
+        self.create_database()
+        self.define()
+        for name in ("simulator", "backend", "celery", "worker"):
+            if name in self.processes:
+                self.processes[name].start()
+        return self
+
+    def stop(self) -> None:
+        for name in ("worker", "celery", "backend", "simulator"):
+            if name in self.processes:
+                self.processes[name].stop()
+        with contextlib.suppress(Exception):
+            self.drop_database()
+
+    def __enter__(self) -> LiveStack:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def logs(self) -> str:
+        return "\n".join(f"===== {name}\n{p.log()[-6000:]}" for name, p in self.processes.items())

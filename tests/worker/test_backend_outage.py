@@ -1,0 +1,44 @@
+"""While the backend is down nothing is lost; when it comes back the queue drains, in order, each event once."""
+
+from tests.worker.conftest import session_id, wait_until
+
+
+async def test_events_queued_during_an_outage_are_delivered_once_in_order(start_worker, receiver, sim):
+    worker = await start_worker()
+    sid = session_id()
+    receiver.fail_with = 503
+    receiver.fail_when = lambda event: event.session_id == sid
+    await worker.start_session(sid)
+    qr = (await sim.wait_for_qrs())[0]["qr"]
+    await sim.scan(qr, phone_number="5511999990007")
+    await wait_until(lambda: worker.manager.get(sid).state == "READY")
+    await wait_until(lambda: len(receiver.refused) >= 3)  # it kept retrying
+    assert receiver.of(sid) == []
+
+    receiver.fail_with = None
+
+    await receiver.wait_for_type(sid, "session_ready")
+    delivered = receiver.of(sid)
+    assert [e.type for e in delivered] == [
+        "qr_code_generated",
+        "session_authenticated",
+        "session_ready",
+    ]
+    assert [e.sequence for e in delivered] == sorted(e.sequence for e in delivered)
+    assert len({e.id for e in delivered}) == len(delivered)
+    refused_ids = {e.id for e in receiver.refused}
+    assert delivered[0].id in refused_ids  # the same event, same id, retried
+
+
+async def test_retry_after_is_honoured(start_worker, receiver):
+    worker = await start_worker(webhook_retry_max_s=5.0)
+    sid = session_id()
+    receiver.fail_with, receiver.retry_after = 429, "1"
+    receiver.fail_when = lambda event: event.session_id == sid
+    await worker.start_session(sid)
+    await wait_until(lambda: len(receiver.refused) >= 2, within=5)
+
+    gap = receiver.refused_at[1] - receiver.refused_at[0]
+
+    assert gap >= 0.9  # as the backend asked, not the 0.05 s base backoff
+    assert receiver.refused[0].id == receiver.refused[1].id
