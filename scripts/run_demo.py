@@ -55,7 +55,6 @@ def environment() -> dict[str, str]:
             "WHATSAPP_HMAC_SECRET": kept(VAR / "hmac_secret", new_secret),
             "DATABASE_URL": f"sqlite:///{VAR / 'db.sqlite3'}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "CELERY_BROKER_DIR": str(VAR / "celery-broker"),
             "DEFAULT_WORKER_URL": f"http://{HOST}:{PORTS['worker']}",
             # the session worker
             "WORKER_HOST": HOST,

@@ -1,6 +1,7 @@
 """The live stack for end-to-end tests and benchmarks: every part as its own process on loopback.
 
-PostgreSQL (a fresh database per stack), Redis (a database number of its own, flushed), the simulator, the
+PostgreSQL (a fresh database per stack), Redis (a key prefix of its own, so that stacks running at the same
+time never take each other's Celery tasks or broadcasts; its keys are deleted at stop), the simulator, the
 backend on daphne, a Celery worker with beat, and one session worker. Each process logs to a file under the
 stack's folder, so a failure can be read afterwards. Processes can be stopped, killed and started again one
 by one, for the fault tests.
@@ -130,6 +131,7 @@ class LiveStack:
         self.db_url = base_db.rsplit("/", 1)[0] + "/" + self.db_name
         redis_base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
         self.redis_url = f"{redis_base}/{int(os.environ.get('LIVESTACK_REDIS_DB', '7'))}"
+        self.redis_prefix = f"live-{secrets.token_hex(4)}"
 
     # URLs -----------------------------------------------------------------------------------------------
     @property
@@ -161,6 +163,7 @@ class LiveStack:
                 "DJANGO_DEBUG": "False",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "DEFAULT_WORKER_URL": self.worker_url,
+                "REDIS_KEY_PREFIX": self.redis_prefix,
             }
         )
         env.update(self.backend_env)
@@ -253,10 +256,17 @@ class LiveStack:
                 logs / "celery.log",
             )
 
-    def start(self) -> LiveStack:
+    def delete_redis_keys(self) -> None:
         import redis
 
-        redis.Redis.from_url(self.redis_url).flushdb()
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            for key in client.scan_iter(match=f"{self.redis_prefix}*", count=500):
+                client.delete(key)
+        finally:
+            client.close()
+
+    def start(self) -> LiveStack:
         self.create_database()
         self.define()
         for name in ("simulator", "backend", "celery", "worker"):
@@ -270,6 +280,8 @@ class LiveStack:
                 self.processes[name].stop()
         with contextlib.suppress(Exception):
             self.drop_database()
+        with contextlib.suppress(Exception):
+            self.delete_redis_keys()
 
     def __enter__(self) -> LiveStack:
         try:

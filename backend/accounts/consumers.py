@@ -2,7 +2,8 @@
 
 Only an authenticated member joins the group ``workspace.<id>``; anyone else is accepted and closed at once
 with a code that says why (a close before accepting would reach the browser as a bare HTTP 403):
-4401 not logged in, 4403 not a member, 4404 no such workspace. Messages are the ones of broadcast.py.
+4401 not logged in, 4403 not a member, 4404 no such workspace. A frame that is not JSON text closes the
+socket with 4400 (not JSON) or 4415 (binary). Messages are the ones of broadcast.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from backend.accounts.models import Membership, Workspace
 
 log = logging.getLogger(__name__)
 
+# Application close codes must be 1000 or 3000-4999 (autobahn, under daphne, refuses 1003 and 1007).
+CLOSE_INVALID_PAYLOAD = 4400  # a text frame that is not JSON (or nested too deeply to decode)
+CLOSE_UNSUPPORTED_DATA = 4415  # a binary frame: the protocol is JSON text
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_A_MEMBER = 4403
 CLOSE_NO_SUCH_WORKSPACE = 4404
@@ -32,6 +36,14 @@ def _admission(user, workspace_id: int) -> int | None:
     if not Membership.objects.filter(user=user, workspace_id=workspace_id).exists():
         return CLOSE_NOT_A_MEMBER
     return None
+
+
+class NoSuchRouteConsumer(AsyncJsonWebsocketConsumer):
+    """Any other WebSocket path (``/ws/workspaces/abc/``): refused at the handshake (HTTP 403), where the
+    router alone would raise and daphne answer 500."""
+
+    async def connect(self) -> None:
+        await self.close()
 
 
 class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
@@ -60,6 +72,19 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = ()
         await self.close(code=CLOSE_NOT_A_MEMBER)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Close with a code that says why on a frame that is not JSON text (the base class would raise,
+        and daphne would log a traceback and close with 1011)."""
+        if text_data is None:
+            await self.close(code=CLOSE_UNSUPPORTED_DATA)
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self.close(code=CLOSE_INVALID_PAYLOAD)
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

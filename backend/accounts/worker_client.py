@@ -72,6 +72,11 @@ class WorkerClient:
         """Log a session out on WhatsApp and wipe its auth; None if the worker does not know it."""
         return self._maybe("POST", f"/sessions/{quote(session_id)}/logout", {})
 
+    def request_pairing_code(self, *, session_id: str, phone_number: str) -> str:
+        """An 8-character code the phone enters instead of scanning the QR (WhatsApp's "link with phone")."""
+        _, answer = self._call("POST", f"/sessions/{quote(session_id)}/pairing-code", {"phone_number": phone_number})
+        return str(answer["code"])
+
     def list_sessions(self) -> list[dict[str, Any]]:
         _, answer = self._call("GET", "/sessions")
         return list(answer.get("sessions", []))

@@ -27,20 +27,23 @@ STATUS_LABELS = {
 TIMELINE_LENGTH = 20
 
 
+def membership_of(*, user, workspace_id: str) -> Membership | None:
+    """The user's membership of the workspace named in the URL, or None (not a number, not theirs)."""
+    try:
+        return selectors.membership_for(user=user, workspace_id=int(workspace_id))
+    except ValueError:
+        return None
+
+
 def workspace_for_page(*, user, workspace_id: str | None) -> tuple[Membership | None, list[Workspace]]:
     """The membership the page shows (the requested workspace, else the user's first) and all of the user's
     workspaces (for the switcher). (None, [...]) when the requested one is not among them."""
     workspaces = list(selectors.workspaces_for_user(user=user))
-    if workspace_id is None:
-        chosen = workspaces[0].pk if workspaces else None
-    else:
-        try:
-            chosen = int(workspace_id)
-        except ValueError:
-            return None, workspaces
-    if chosen is None:
+    if workspace_id is not None:
+        return membership_of(user=user, workspace_id=workspace_id), workspaces
+    if not workspaces:
         return None, workspaces
-    return selectors.membership_for(user=user, workspace_id=chosen), workspaces
+    return selectors.membership_for(user=user, workspace_id=workspaces[0].pk), workspaces
 
 
 def _step(step: str, label: str, at: dt.datetime) -> dict[str, str]:

@@ -8,7 +8,7 @@ page, or one that does not exist, is a 404: an outsider learns nothing about it.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,7 +26,7 @@ def whatsapp_accounts(request: HttpRequest) -> HttpResponse:
     membership, workspaces = pages.workspace_for_page(user=request.user, workspace_id=request.GET.get("workspace"))
     if membership is None:
         if "workspace" in request.GET or workspaces:
-            raise Http404("No such workspace among yours.")
+            return render(request, "web/not_found.html", status=404)
         return render(request, "web/no_workspace.html", status=200)
     workspace = membership.workspace
     accounts = pages.page_accounts(workspace_id=workspace.pk)
@@ -55,7 +55,7 @@ def whatsapp_accounts_state(request: HttpRequest) -> JsonResponse:
     """``GET ?workspace=<id>`` -> ``{"server_time", "accounts": [...]}`` (pages.page_accounts)."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "not_authenticated", "detail": "Sign in again."}, status=401)
-    membership, _ = pages.workspace_for_page(user=request.user, workspace_id=request.GET.get("workspace", ""))
+    membership = pages.membership_of(user=request.user, workspace_id=request.GET.get("workspace", ""))
     if membership is None:
         return JsonResponse({"error": "not_found", "detail": "No such workspace among yours."}, status=404)
     return JsonResponse(

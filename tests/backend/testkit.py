@@ -168,6 +168,8 @@ class StandInWorker:
         if method == "POST" and len(parts) == 3 and parts[2] == "logout":
             self.sessions.pop(parts[1])
             return 200, {"session_id": parts[1], "state": "STOPPED"}
+        if method == "POST" and len(parts) == 3 and parts[2] == "pairing-code":
+            return 200, {"code": "K7QW2M9X"}
         return 404, {"error": "no route"}
 
     def calls_to(self, method: str, prefix: str) -> list[tuple[str, str, dict | None]]:

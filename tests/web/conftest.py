@@ -1,12 +1,11 @@
-"""Fixtures of the settings page's view tests: the page installed (until backend.settings lists it), and
-the three people of every permission test: a workspace owner, a plain member, an outsider."""
+"""Fixtures of the settings page's tests: the three people of every permission test (a workspace owner, a
+plain member, an outsider), and the real page in Chromium against a scripted backend (scripted.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from django.test import Client, override_settings
 from playwright.sync_api import expect, sync_playwright
 
@@ -18,16 +17,8 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test users o
 
 
 @pytest.fixture(autouse=True)
-def _web_installed():
-    if "backend.web" in settings.INSTALLED_APPS:
-        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-            yield
-        return
-    with override_settings(
-        INSTALLED_APPS=[*settings.INSTALLED_APPS, "backend.web"],
-        ROOT_URLCONF="tests.web.urls",
-        PASSWORD_HASHERS=FAST_HASHERS,
-    ):
+def _fast_password_hashing():
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         yield
 
 

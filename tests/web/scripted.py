@@ -110,6 +110,7 @@ class ScriptedBackend:
             self.requests.append((request.method, key[1], request.post_data))
             status, body = self.answers.get(key, (404, {"detail": "Not found."}))
             if status < 300 and body and "status" in body:
+                body = {**body, "updated_at": now_iso()}
                 self.accounts[body["id"]] = body  # the server's state after the action
             if status < 300 and request.method == "DELETE":
                 self.accounts.pop(int(key[1].rsplit("/", 1)[-1]), None)

@@ -12,6 +12,8 @@ def test_an_outsider_cannot_open_another_workspaces_page(client, outsider, works
     response = client.get(f"/settings/whatsapp-accounts?workspace={workspace.pk}")
     assert response.status_code == 404
     assert b"812-3456-7890" not in response.content
+    assert b"does not exist, or you are not one of its members" in response.content
+    assert workspace.name.encode() not in response.content
 
 
 @pytest.mark.django_db

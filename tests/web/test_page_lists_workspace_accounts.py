@@ -1,5 +1,6 @@
 """The first paint: the workspace's accounts rendered on the server, formatted for people."""
 
+import datetime as dt
 import json
 import re
 
@@ -81,3 +82,12 @@ def test_the_page_has_its_landmarks_labels_and_live_regions(owner_client, worksp
     assert '<dialog id="connect-dialog" class="panel" aria-labelledby="connect-title">' in html
     assert '<label for="pairing-phone">' in html
     assert "Link with phone number instead" in html
+
+
+@pytest.mark.django_db
+def test_times_are_written_for_people(owner_client, workspace):
+    account = make_account(workspace, phone_number="6281234567890")
+    account.connected_at = dt.datetime(2026, 11, 25, 15, 40, 29, tzinfo=dt.UTC)
+    account.save()
+    html = owner_client.get("/settings/whatsapp-accounts").content.decode()
+    assert "<dt>Connected since</dt><dd>25 Nov 2026, 15:40:29 UTC</dd>" in html

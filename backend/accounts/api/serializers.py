@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backend.accounts.models import AccountStatusChange, WhatsAppAccount, Workspace
+from shared.events import PHONE_RE
 
 
 class WorkspaceSerializer(serializers.ModelSerializer):
@@ -71,3 +72,13 @@ class AccountDetailSerializer(AccountSerializer):
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField()
     detail = serializers.CharField(required=False)
+
+
+class PairingCodeRequestSerializer(serializers.Serializer):
+    phone_number = serializers.RegexField(
+        PHONE_RE.pattern, max_length=15, error_messages={"invalid": "digits only, with the country code, no +"}
+    )
+
+
+class PairingCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()

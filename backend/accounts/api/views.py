@@ -23,6 +23,8 @@ from backend.accounts.api.serializers import (
     AccountDetailSerializer,
     AccountSerializer,
     ErrorSerializer,
+    PairingCodeRequestSerializer,
+    PairingCodeSerializer,
     WorkspaceSerializer,
 )
 from backend.accounts.models import Membership, WhatsAppAccount
@@ -43,7 +45,8 @@ def _account(request: Request, account_id: int, *, manage: bool = False) -> What
 
 
 def _service_error(exc: services.ServiceError) -> Response:
-    code = status.HTTP_503_SERVICE_UNAVAILABLE if isinstance(exc, services.NoWorkerAvailable) else 409
+    unavailable = isinstance(exc, services.NoWorkerAvailable | services.WorkerUnavailable)
+    code = status.HTTP_503_SERVICE_UNAVAILABLE if unavailable else 409
     return Response({"error": exc.code, "detail": str(exc)}, status=code)
 
 
@@ -135,3 +138,24 @@ class AccountLogoutView(_AccountActionView):
 
     def act(self, account_id: int) -> WhatsAppAccount:
         return services.account_logout(account_id=account_id)
+
+
+class AccountPairingCodeView(APIView):
+    @extend_schema(
+        request=PairingCodeRequestSerializer,
+        responses={200: PairingCodeSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 503: ErrorSerializer},
+        summary="Link with phone number instead: an 8-character code to enter on the phone",
+    )
+    def post(self, request: Request, account_id: int) -> Response:
+        account = _account(request, account_id)
+        given = PairingCodeRequestSerializer(data=request.data)
+        if not given.is_valid():
+            field, errors = next(iter(given.errors.items()))
+            return Response({"error": "invalid_phone_number", "detail": f"{field}: {errors[0]}"}, status=400)
+        try:
+            code = services.account_request_pairing_code(
+                account_id=account.pk, phone_number=given.validated_data["phone_number"]
+            )
+        except services.ServiceError as exc:
+            return _service_error(exc)
+        return Response({"code": code})

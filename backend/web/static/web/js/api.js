@@ -93,7 +93,7 @@ export class ApiClient {
     return this.request("DELETE", `/accounts/${accountId}`);
   }
 
-  // Not in the API yet (see the report): POST /accounts/<id>/pairing-code {"phone_number"} -> {"code"}.
+  // POST /accounts/<id>/pairing-code {"phone_number"} -> {"code"}: "Link with phone number instead".
   requestPairingCode(accountId, phoneNumber) {
     return this.request("POST", `/accounts/${accountId}/pairing-code`, { phone_number: phoneNumber });
   }
