@@ -72,7 +72,7 @@ async def signed_requests(request: web.Request, handler: Handler) -> web.StreamR
 async def _json_object(request: web.Request) -> dict:
     try:
         data = json.loads(await request.read() or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a body nested too deeply to decode
         raise SessionError(400, "invalid_json", "the body must be a JSON object") from None
     if not isinstance(data, dict):
         raise SessionError(400, "invalid_json", "the body must be a JSON object")
@@ -135,7 +135,8 @@ async def health(request: web.Request) -> web.Response:
         "worker_id": settings.worker_id,
         "layout": settings.layout.value,
         "sessions": manager.active_count,
-        "capacity": max(0, settings.max_sessions - manager.active_count),
+        "capacity": settings.max_sessions,
+        "free": max(0, settings.max_sessions - manager.active_count),
     }
     return web.json_response(body, status=200 if ready else 503)
 

@@ -27,7 +27,8 @@ async def send_heartbeat(*, manager: SessionManager, http: aiohttp.ClientSession
         sequence=await manager.store.sequence_next(HEARTBEAT_KEY),
         data={
             "base_url": settings.base_url,
-            "capacity": max(0, settings.max_sessions - manager.active_count),
+            # The worker's total (MAX_SESSIONS); the backend subtracts the sessions it has assigned here.
+            "capacity": settings.max_sessions,
             "sessions": manager.states(),
         },
     )

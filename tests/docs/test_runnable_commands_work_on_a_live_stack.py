@@ -1,0 +1,92 @@
+"""Every block marked ``sh runnable`` in docs/ runs against a live stack, exits 0 and prints what it expects.
+
+The stack is tests/livestack.py's (PostgreSQL, Redis, daphne, Celery with beat, a session worker, the simulator
+on its instant profile, on ephemeral ports); the blocks get the variables docs/architecture.md names. They run
+in the pages' order, the walkthrough first, so the later ones see a connected account.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.docs.markdown import ROOT, RUN_PAGES, Block, blocks, runnable_blocks
+from tests.livestack import LiveStack
+
+BLOCKS = runnable_blocks()
+
+
+class DocsStack(LiveStack):
+    """A Redis database (DOCS_REDIS_DB, 14 unless set) and a key prefix of its own, apart from other stacks."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.redis_url = f"{self.redis_url.rsplit('/', 1)[0]}/{os.environ.get('DOCS_REDIS_DB', '14')}"
+        self.backend_env.setdefault("REDIS_KEY_PREFIX", f"docs-{secrets.token_hex(4)}")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[LiveStack]:
+    with DocsStack(tmp_path_factory.mktemp("docs-stack")) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def block_env(stack: LiveStack, tmp_path_factory) -> dict[str, str]:
+    env = stack.django_env()
+    env.update(
+        {
+            "BACKEND_URL": stack.backend_url,
+            "WORKER_URL": stack.worker_url,
+            "SIMULATOR_URL": stack.simulator_url,
+            "SESSION_DATA_DIR": str(stack.folder / "sessions"),
+            "TMPDIR": str(tmp_path_factory.mktemp("docs-commands")),
+        }
+    )
+    env.pop("BACKUP_DIR", None)
+    return env
+
+
+def test_the_pages_have_runnable_commands():
+    pages = {block.page for block in BLOCKS}
+    assert pages == set(RUN_PAGES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
+def test_the_command_exits_0_and_prints_what_the_page_says(block: Block, stack: LiveStack, block_env):
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.code],
+        cwd=ROOT,
+        env=block_env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    report = f"{block.id} exited {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, report + "\n" + stack.logs()[-4000:]
+    for expected in block.expects:
+        assert expected in result.stdout, f"{block.id}: {expected!r} not in the output\n{report}"
+
+
+@pytest.mark.slow
+def test_every_worker_metric_the_pages_name_is_served(stack: LiveStack):
+    with urllib.request.urlopen(f"{stack.worker_url}/metrics", timeout=10) as response:  # noqa: S310 (loopback)
+        served = response.read().decode()
+    named: set[str] = set()
+    for page in RUN_PAGES:
+        named |= set(re.findall(r"\bwa_worker_[a-z_]+[a-z]", (Path(ROOT) / "docs" / page).read_text()))
+        for block in blocks(page):
+            named |= set(re.findall(r"\bwa_worker_[a-z_]+[a-z]", block.code))
+    assert named
+    # Each family is declared by a "# TYPE <name>" line (a counter with "_total", a histogram without its suffixes).
+    declared = set(re.findall(r"^# TYPE (\S+) ", served, re.M))
+    missing = sorted(n for n in named if n not in declared and re.sub(r"_(bucket|sum|count)$", "", n) not in declared)
+    assert not missing, f"named in docs/ but not served by the worker: {missing}"
