@@ -1,7 +1,8 @@
 """Django settings, read strictly from the environment (see backend/env.py and docs/backend.md).
 
-Defaults serve `make run` (DJANGO_DEBUG=True, SQLite under var/, in-memory channel layer and cache, kombu's
-filesystem broker). With DJANGO_DEBUG=False, SECRET_KEY, WHATSAPP_HMAC_SECRET and ALLOWED_HOSTS must be set.
+Production is the default (DJANGO_DEBUG=False): SECRET_KEY, WHATSAPP_HMAC_SECRET and ALLOWED_HOSTS must then be
+set. `make run` sets DJANGO_DEBUG=True, which allows development values for them, and with no DATABASE_URL and
+REDIS_URL runs on SQLite under var/, the in-memory channel layer and cache, and kombu's filesystem broker.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from shared.signing import SecretError, parse_secrets
 REPO_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_DIR / "var"
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # A fixed development value, refused in production.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
@@ -125,7 +126,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{KEY_PREFIX}:channels"},
+            "CONFIG": {
+                # socket_timeout None: the layer's blocking read waits for messages; redis-py 8's 5 s default
+                # would end every idle WebSocket after 5 s (django/channels_redis#422).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "prefix": f"{KEY_PREFIX}:channels",
+                # messages a slow consumer may have queued before new ones are dropped (default 100)
+                "capacity": 1000,
+            },
         }
     }
     CACHES = {

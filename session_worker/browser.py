@@ -46,10 +46,11 @@ LINKED_MARKER = "linked"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` so that ``path`` holds either the old or the new content, and the new is on disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` so that ``path`` holds either the old or the new content, and the new is on disk.
+    Readable by the worker's user alone: a session's storage state is its WhatsApp credentials."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

@@ -37,7 +37,10 @@ def _isolated_redis_keys(settings) -> Iterator[str]:
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": f"{prefix}:channels"},
+            "CONFIG": {
+                **settings.CHANNEL_LAYERS["default"]["CONFIG"],
+                "prefix": f"{prefix}:channels",
+            },
         }
     }
     caches = dict(settings.CACHES)

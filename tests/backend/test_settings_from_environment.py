@@ -80,3 +80,11 @@ def test_development_defaults_start():
     result = start_django(DJANGO_DEBUG="True")
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_production_is_the_default_so_a_forgotten_setting_stops_the_start():
+    # DJANGO_DEBUG unset means False: without SECRET_KEY the process refuses to start, instead of running
+    # with the development secrets (anyone knowing them could sign webhooks).
+    result = start_django()
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DJANGO_DEBUG=False" in result.stderr

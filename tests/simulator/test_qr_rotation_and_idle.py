@@ -20,7 +20,10 @@ async def test_fresh_ref_each_rotation_then_idle_with_a_reload_button(browser):
 
 
 async def test_first_ref_lives_first_qr_lifetime_and_the_others_next_qr_lifetime(browser):
-    async with running_simulator("instant", **FAST) as sim:
+    # Lifetimes long enough that the page's receipt times (the server pushes each ref over /ws, which a busy
+    # machine delays by a few hundred ms) still tell the first lifetime from the others.
+    timings = {"first_qr_lifetime": 1.6, "next_qr_lifetime": 0.6, "qr_count": 3}
+    async with running_simulator("instant", **timings) as sim:
         tab = await open_tab(browser, sim.url)
         await tab.recorder.wait_for("state", "UNPAIRED_IDLE")
 
@@ -28,9 +31,10 @@ async def test_first_ref_lives_first_qr_lifetime_and_the_others_next_qr_lifetime
         idle_at = (await tab.recorder.wait_for("state", "UNPAIRED_IDLE")).data["at"]
         lived = [later - earlier for earlier, later in zip(shown_at, [*shown_at[1:], idle_at], strict=True)]
 
-        slack = 0.05  # the page's clock reads milliseconds
-        assert lived[0] >= FAST["first_qr_lifetime"] - slack
-        assert all(span >= FAST["next_qr_lifetime"] - slack for span in lived[1:])
+        slack = 0.3  # delivery jitter of each push
+        assert lived[0] >= timings["first_qr_lifetime"] - slack
+        assert all(span >= timings["next_qr_lifetime"] - slack for span in lived[1:])
+        assert lived[0] > max(lived[1:])
 
 
 async def test_reload_button_starts_again(browser):

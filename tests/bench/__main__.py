@@ -1,0 +1,169 @@
+"""``python -m tests.bench [--small] [measure ...]``: run the measures, print the table, write the JSON.
+
+Measures: ingest, restore, qr, scan, success (on one live stack, in that order: ingest first while the
+worker is idle) and density (its own worker processes, after the stack is gone). With no names, all of
+them. ``--small`` runs each at development sizes (a few sessions). `make bench` runs them all at full size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.bench import density, ingest, qr, report, restore, scan, success
+from tests.bench.stack import BenchStack
+
+log = logging.getLogger("bench")
+
+STACK_MEASURES = ("ingest", "restore", "qr", "scan", "success")
+DENSITY_PROFILE_CUTOFF_S = 300.0  # past this, density measures the profile layout at its smallest size only
+ALL = (*STACK_MEASURES, "density")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    qr_sequential: int = 30
+    qr_at_once: int = 20
+    scan_flows: int = 20
+    success_flows: int = 100
+    success_workspaces: int = 10
+    success_at_once: int = 4
+    restore_sessions: int = 20
+    ingest_counts: dict[int, int] = field(default_factory=lambda: {1: 300, 8: 1000, 32: 2000})
+    density_linked: int = 25
+    density_shared: list[int] = field(default_factory=lambda: [25, 50, 100])
+    density_profile: list[int] = field(default_factory=lambda: [25, 50])
+
+
+SMALL = Sizes(
+    qr_sequential=3,
+    qr_at_once=3,
+    scan_flows=3,
+    success_flows=6,
+    success_workspaces=2,
+    success_at_once=2,
+    restore_sessions=3,
+    ingest_counts={1: 30, 8: 80, 32: 160},
+    density_linked=3,
+    density_shared=[3, 6],
+    density_profile=[3],
+)
+
+
+async def _stack_measure(name: str, stack: BenchStack, sizes: Sizes) -> dict[str, Any]:
+    if name == "ingest":
+        return await ingest.measure(stack=stack, counts=sizes.ingest_counts)
+    if name == "restore":
+        return await restore.measure(stack=stack, sessions=sizes.restore_sessions)
+    if name == "qr":
+        return await qr.measure(stack=stack, sequential=sizes.qr_sequential, burst=sizes.qr_at_once)
+    if name == "scan":
+        return await scan.measure(stack=stack, flows=sizes.scan_flows)
+    if name == "success":
+        return await success.measure(
+            stack=stack,
+            flows=sizes.success_flows,
+            workspaces=sizes.success_workspaces,
+            at_once=sizes.success_at_once,
+        )
+    raise ValueError(name)
+
+
+async def run(names: list[str], sizes: Sizes, folder: Path) -> dict[str, Any]:
+    began = time.monotonic()
+    measures: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    on_stack = [n for n in STACK_MEASURES if n in names]
+    if on_stack:
+        started = time.monotonic()
+        async with BenchStack(folder / "stack") as stack:
+            seconds["stack_start"] = time.monotonic() - started
+            for name in on_stack:
+                started = time.monotonic()
+                log.info("measure %s", name)
+                try:
+                    measures[name] = await _stack_measure(name, stack, sizes)
+                except Exception as exc:
+                    log.exception("measure %s failed", name)
+                    measures[name + "_error"] = f"{type(exc).__name__}: {exc}"
+                seconds[name] = time.monotonic() - started
+                log.info("measure %s done in %.1f s", name, seconds[name])
+    if "density" in names:
+        started = time.monotonic()
+        profile_sizes = sizes.density_profile
+        if started - began > DENSITY_PROFILE_CUTOFF_S:
+            # The stack's measures ran long (a busy machine): keep within the 10 minutes by measuring the
+            # profile layout at the linked size only.
+            log.warning("%.0f s gone: the profile layout is measured at %d sessions only", started - began,
+                        sizes.density_linked)  # fmt: skip
+            profile_sizes = []
+        log.info("measure density")
+        try:
+            measures["density"] = await density.measure(
+                folder=folder / "density",
+                linked=sizes.density_linked,
+                shared_sizes=sizes.density_shared,
+                profile_sizes=profile_sizes,
+            )
+        except Exception as exc:
+            log.exception("measure density failed")
+            measures["density_error"] = f"{type(exc).__name__}: {exc}"
+        seconds["density"] = time.monotonic() - started
+        log.info("measure density done in %.1f s", seconds["density"])
+    return {"measures": measures, "seconds": seconds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("measures", nargs="*", metavar="measure", help=f"any of {', '.join(ALL)}; default: all")
+    parser.add_argument("--small", action="store_true", help="development sizes (a few sessions each)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s", stream=sys.stderr)
+    names = args.measures or list(ALL)
+    if unknown := set(names) - set(ALL):
+        parser.error(f"unknown measure(s): {', '.join(sorted(unknown))}; choose from {', '.join(ALL)}")
+    sizes = SMALL if args.small else Sizes()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        result = asyncio.run(run(names, sizes, Path(tmp)))
+        _keep_logs(Path(tmp))
+    document = {
+        "machine": report.machine(),
+        "sizes": asdict(sizes),
+        "small": args.small,
+        "total_s": time.monotonic() - started,
+        **result,
+    }
+    path = report.write(document)
+    print()
+    print(
+        f"Benchmarks on {document['machine']['cpus']} CPUs ({document['machine']['cpu_model']}), "
+        f"{document['machine']['memory_gib']} GiB; {document['machine']['chromium']}"
+    )
+    print(report.table(result["measures"]))
+    errors = {k: v for k, v in result["measures"].items() if k.endswith("_error")}
+    for name, error in errors.items():
+        print(f"{name}: {error}")
+    if note := result["measures"].get("density", {}).get("profile_note"):
+        print(f"Note: {note}")
+    print(f"\nTook {document['total_s']:.0f} s; figures in {path.relative_to(report.ROOT)}")
+    return 1 if errors else 0
+
+
+def _keep_logs(folder: Path) -> None:
+    """Copy the processes' logs to artifacts/bench/logs/ (the temporary folder goes away)."""
+    target = report.ARTIFACTS / "logs"
+    target.mkdir(parents=True, exist_ok=True)
+    for log_file in folder.glob("*/*.log"):
+        (target / f"{log_file.parent.name}-{log_file.name}").write_bytes(log_file.read_bytes())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The table (ours beside the seed's figures, and whether each goal is met) and the JSON under artifacts/bench/.
+
+Memory is given in MB (10^6 bytes) of PSS, as the goal is stated; latencies in seconds or milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.livestack import ROOT
+
+ARTIFACTS = ROOT / "artifacts" / "bench"
+MIB = 1024 * 1024 / 1e6  # MiB -> MB
+
+
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    seed: str
+    ours: str
+    goal: str = "-"
+    met: bool | None = None  # None: no goal, or not measured
+
+    @property
+    def verdict(self) -> str:
+        return {True: "yes", False: "NO", None: "-"}[self.met]
+
+
+def _s(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def _latency(summary: dict[str, float]) -> str:
+    return f"p50 {_s(summary['p50'])}, p95 {_s(summary['p95'])}, max {_s(summary['max'])} (n={summary['n']})"
+
+
+def _ms(value: float) -> str:
+    return f"{value * 1000:.0f} ms"
+
+
+def _at_most(value: float | None, limit: float) -> bool:
+    return value is not None and not math.isnan(value) and value <= limit
+
+
+def rows(measures: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    if qr := measures.get("qr"):
+        seq, burst = qr["sequential_s"], qr["at_once_s"]
+        out.append(
+            Row("QR latency, sequential connects", "7-9 s", _latency(seq), "p95 <= 1.0 s", _at_most(seq["p95"], 1.0))
+        )
+        missing = qr.get("at_once_without_qr", 0)
+        ours = _latency(burst) + (f", {missing} without a QR" if missing else "")
+        met = _at_most(burst["p95"], 5.0) and not missing
+        out.append(Row(f"QR latency, {burst['n'] + missing} connects at once", "7-9 s", ours, "p95 <= 5 s", met))
+    if scan := measures.get("scan"):
+        s2c = scan["scan_to_connected_s"]
+        out.append(
+            Row(
+                "Scan -> connected (phone number on the WebSocket)",
+                "3-4 s (phone extraction)",
+                _latency(s2c),
+                "p95 <= 0.5 s",
+                _at_most(s2c["p95"], 0.5) and not scan["failed"],
+            )
+        )
+        out.append(Row("Total flow, Connect -> connected (instant phone)", "10-14 s", _latency(scan["total_s"])))
+        if scan["failed"]:
+            out.append(Row("Scan flows that failed", "-", f"{len(scan['failed'])}: {scan['failed'][0]}"))
+    if success := measures.get("success"):
+        ours = f"{success['succeeded']}/{success['flows']} ({success['rate']:.0%}), {success['at_once']} at a time"
+        out.append(
+            Row(
+                "Success rate (connected, right number, one primary)",
+                "100%",
+                ours,
+                "100%",
+                success["succeeded"] == success["flows"] > 0,
+            )
+        )
+        out.append(
+            Row(
+                f"Scan -> connected with {success['at_once']} flows at a time",
+                "3-4 s",
+                _latency(success["scan_to_connected_s"]),
+            )
+        )
+    if density := measures.get("density"):
+        out.extend(_density_rows(density))
+    if ingest := measures.get("ingest"):
+        out.extend(_ingest_rows(ingest))
+    if restore := measures.get("restore"):
+        took = restore["all_connected_s"]
+        clean = restore["sessions_that_showed_a_qr"] == 0 and not restore["link_failures"]
+        ours = (
+            f"{_s(took)} for {restore['sessions']} (worker up {_s(restore['worker_up_s'])}, all READY "
+            f"{_s(restore['all_ready_on_worker_s'])}), {restore['sessions_that_showed_a_qr']} showed a QR"
+        )
+        met = _at_most(took, 15.0) and clean
+        out.append(Row("Restore after kill -9 of the worker", "-", ours, "<= 15 s, no QR", met))
+    return out
+
+
+def _density_rows(density: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for layout in ("shared", "profile"):
+        steps = density[layout]["steps"]
+        qr_steps = [s for s in steps if s["state"] == "qr"]
+        for step in steps:
+            per = step["per_session_mib"] * MIB
+            label = f"PSS per session, {layout} layout, {step['sessions']} {step['state']}"
+            start = f", start {_s(step['per_session_wall_s'])}/session" if "per_session_wall_s" in step else ""
+            ours = f"{per:.0f} MB ({step['total_mib'] * MIB:.0f} MB in {step['processes']} processes{start})"
+            if layout == "shared":
+                out.append(Row(label, "-", ours, "<= 75 MB", per <= 75))
+            else:
+                out.append(Row(label, "-", ours))
+        if len(qr_steps) >= 2:
+            first, last = qr_steps[0], qr_steps[-1]
+            slope = (last["total_mib"] - first["total_mib"]) * MIB / (last["sessions"] - first["sessions"])
+            label = f"PSS of one more session, {layout} layout ({first['sessions']} -> {last['sessions']}, QR shown)"
+            out.append(Row(label, "-", f"{slope:.0f} MB"))
+    held = max((s["sessions"] for s in density["shared"]["steps"]), default=0)
+    out.append(Row("Sessions held by one worker (shared layout)", "-", str(held), "100", held >= 100))
+    for key, ratio in density["profile_over_shared"].items():
+        state, count = key.split("_")
+        out.append(Row(f"Profile / shared PSS per session, {count} {state}", "-", f"{ratio:.1f}x", ">= 2x", ratio >= 2))
+    if density.get("profile_note"):
+        out.append(Row("Note", "-", density["profile_note"]))
+    return out
+
+
+def _ingest_rows(ingest: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for server in ("gunicorn", "daphne"):
+        if server not in ingest:
+            continue
+        for level, result in ingest[server]["levels"].items():
+            events, hello = result["events"], result["healthz"]
+            lat = events["latency_s"]
+            applied = events["outcomes"].get("applied", 0)
+            cpu = events.get("server_cpu_ms_per_request", math.nan)
+            ours = (
+                f"{events['per_second']:.0f}/s, p50 {_ms(lat['p50'])}, p99 {_ms(lat['p99'])}, "
+                f"server CPU {cpu:.0f} ms/event; /healthz "
+                f"{hello['per_second']:.0f}/s ({events['per_second'] / hello['per_second']:.0%} of it); "
+                f"{applied}/{events['requests']} applied"
+            )
+            role = "production" if server == "gunicorn" else "make run"
+            label = f"Webhook ingest, {server} ({role}), {level} sender{'s' if level != '1' else ''}"
+            if server == "gunicorn" and level == "32":
+                ok = events["per_second"] >= 500 and lat["p99"] <= 0.1 and applied == events["requests"]
+                out.append(Row(label, "-", ours, ">= 500/s, p99 <= 100 ms", ok))
+            else:
+                out.append(Row(label, "-", ours))
+        received, expected = ingest[server]["broadcasts_received"], ingest[server]["broadcasts_expected"]
+        out.append(Row(f"Broadcasts received on the WebSockets, {server}", "-", f"{received}/{expected}"))
+    return out
+
+
+def table(measures: dict[str, Any]) -> str:
+    lines = ["| measure | seed | ours | goal | met |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {r.measure} | {r.seed} | {r.ours} | {r.goal} | {r.verdict} |" for r in rows(measures)]
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    try:
+        version = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
+    except OSError:
+        version = "unknown"
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "chromium": version,
+    }
+
+
+def write(document: dict[str, Any]) -> Path:
+    """Write the run's figures as JSON: artifacts/bench/bench-<UTC time>.json, and latest.json beside it."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    data = json.dumps(document, indent=2, default=str, allow_nan=True)
+    path = ARTIFACTS / f"bench-{stamp}.json"
+    path.write_text(data)
+    (ARTIFACTS / "latest.json").write_text(data)
+    return path
