@@ -65,13 +65,13 @@ def test_production_refuses_to_start_without_the_hmac_secret():
 
 
 def test_an_invalid_hmac_secret_stops_the_start():
-    result = start_django(WHATSAPP_HMAC_SECRET="not-a-secret")
+    result = start_django(DJANGO_DEBUG="True", WHATSAPP_HMAC_SECRET="not-a-secret")
     assert result.returncode != 0
     assert "WHATSAPP_HMAC_SECRET is invalid" in result.stderr
 
 
 def test_an_invalid_rate_limit_stops_the_start():
-    result = start_django(WEBHOOK_RATE_LIMIT_PER_MINUTE="lots")
+    result = start_django(DJANGO_DEBUG="True", WEBHOOK_RATE_LIMIT_PER_MINUTE="lots")
     assert result.returncode != 0
     assert "WEBHOOK_RATE_LIMIT_PER_MINUTE must be an integer" in result.stderr
 
