@@ -151,7 +151,7 @@ def _worker_heartbeat(data, p):
     for session_id, state in sessions.items():
         if not ID_RE.match(session_id):
             raise EventValidationError(f"{p}sessions.{session_id[:40]}", "is not a valid session id")
-        if state not in states:
+        if not isinstance(state, str) or state not in states:
             raise EventValidationError(f"{p}sessions.{session_id}", f"must be one of {sorted(states)}")
     return {
         "base_url": base_url,

@@ -1,0 +1,248 @@
+"""The reliability suite's live stack and the few things every test does with it: people with API tokens,
+the REST API, the phone (the simulator's phone API), the live database read directly, and waiting.
+
+Each module gets a stack of its own (tests/livestack.py): a fresh PostgreSQL database, a Redis database and
+key prefix of its own, the simulator, daphne, Celery with beat and one session worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import requests
+
+from shared.signing import sign_request
+from tests.livestack import BIN, PYTHON, ROOT, LiveStack
+
+PASSWORD = "reliability-password-that-is-long"
+
+_PEOPLE_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from backend.accounts.models import Membership, Workspace
+spec = json.loads(sys.argv[1])
+out = {}
+for username, person in spec["people"].items():
+    user = get_user_model().objects.create_user(username=username, password=spec["password"])
+    workspace = Workspace.objects.create(name=person["workspace"])
+    Membership.objects.create(user=user, workspace=workspace, role=person.get("role", "owner"))
+    out[username] = {"workspace_id": workspace.pk, "token": Token.objects.create(user=user).key, "user_id": user.pk}
+print("PEOPLE=" + json.dumps(out))
+"""
+
+
+class ReliabilityStack(LiveStack):
+    """A live stack kept apart from the other suites' stacks: Redis database RELIABILITY_REDIS_DB (13 unless
+    set; flushed at start) and a key prefix of its own. Webhook retries are capped at 2 s so that the fault
+    tests see the outbox drain soon after the backend is back."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.redis_url = f"{self.redis_url.rsplit('/', 1)[0]}/{os.environ.get('RELIABILITY_REDIS_DB', '13')}"
+        self.backend_env.setdefault("REDIS_KEY_PREFIX", f"rel-{secrets.token_hex(4)}")
+        self.worker_env.setdefault("WEBHOOK_RETRY_MAX_S", "2")
+        if not self.simulator_args:  # the instant profile, with the real site's QR lifetimes (many sessions at once)
+            self.simulator_args = ["--first-qr-lifetime", "60", "--next-qr-lifetime", "20"]
+
+    def define(self) -> None:
+        super().define()
+        if not _backend_has_healthz():
+            self.processes["backend"].ready_url = f"{self.backend_url}/api/v1/auth/login/"
+
+    # People and the API ------------------------------------------------------------------------------------
+    def make_people(self, people: dict[str, str], *, role: str = "owner") -> dict[str, dict[str, Any]]:
+        """``{username: workspace name}`` -> ``{username: {"workspace_id", "token", "user_id"}}``."""
+        spec = {"password": PASSWORD, "people": {u: {"workspace": w, "role": role} for u, w in people.items()}}
+        result = subprocess.run(
+            [PYTHON, "-c", _PEOPLE_SCRIPT, json.dumps(spec)],
+            env=self.django_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        line = next(x for x in result.stdout.splitlines() if x.startswith("PEOPLE="))
+        return json.loads(line.removeprefix("PEOPLE="))
+
+    def api(self, method: str, path: str, *, token: str, timeout: float = 20.0, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Token {token}", **kwargs.pop("headers", {})}
+        return requests.request(method, self.backend_url + path, headers=headers, timeout=timeout, **kwargs)
+
+    def connect(self, *, workspace_id: int, token: str) -> dict:
+        response = self.api("POST", f"/api/v1/workspaces/{workspace_id}/accounts", token=token)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def account(self, account_id: int, *, token: str) -> dict:
+        response = self.api("GET", f"/api/v1/accounts/{account_id}", token=token)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_qr(self, account_id: int, *, token: str, within: float = 30.0) -> str:
+        def qr() -> str | None:
+            account = self.account(account_id, token=token)
+            return account["qr"] if account["status"] == "qr_scanning" else None
+
+        return wait_until(qr, within=within, what=f"a QR for account {account_id}")
+
+    def wait_status(self, account_id: int, status: str, *, token: str, within: float = 30.0) -> dict:
+        def reached() -> dict | None:
+            account = self.account(account_id, token=token)
+            return account if account["status"] == status else None
+
+        return wait_until(reached, within=within, what=f"account {account_id} {status}")
+
+    def make_idle_account(self, *, workspace_id: int) -> dict:
+        """An account no worker runs (disconnected, on no worker): live traffic never touches it, so that a
+        test can check that its bad requests changed nothing."""
+        code = (
+            "import django, secrets, sys; django.setup()\n"
+            "from backend.accounts.models import WhatsAppAccount\n"
+            "a = WhatsAppAccount.objects.create(workspace_id=int(sys.argv[1]),"
+            " session_id='wa_' + secrets.token_hex(16), status='disconnected', status_reason='IDLE')\n"
+            "print(f'ACCOUNT={a.pk},{a.session_id}')\n"
+        )
+        result = subprocess.run(
+            [PYTHON, "-c", code, str(workspace_id)],
+            env=self.django_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        line = next(x for x in result.stdout.splitlines() if x.startswith("ACCOUNT="))
+        account_id, session_id = line.removeprefix("ACCOUNT=").split(",")
+        return {"id": int(account_id), "session_id": session_id, "workspace_id": workspace_id}
+
+    # The worker --------------------------------------------------------------------------------------------
+    def worker_call(self, method: str, path: str, body: bytes = b"") -> requests.Response:
+        headers = sign_request(self.secret, method, path, body)
+        return requests.request(method, self.worker_url + path, data=body, headers=headers, timeout=20)
+
+    def worker_session(self, session_id: str) -> dict:
+        response = self.worker_call("GET", f"/sessions/{session_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def outbox_depth(self) -> float:
+        text = requests.get(self.worker_url + "/metrics", timeout=10).text
+        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith("wa_worker_outbox_depth"))
+
+    def link(self, account: dict, *, phone_number: str, token: str, within: float = 120.0) -> dict:
+        """The operator shows the account's QR and the phone scans it: the account once connected."""
+        self.scan(self.wait_qr(account["id"], token=token, within=within), phone_number=phone_number)
+        return self.wait_status(account["id"], "connected", token=token, within=within)
+
+    # The phone ---------------------------------------------------------------------------------------------
+    def phone(self, method: str, path: str, body: dict | None = None) -> dict:
+        response = requests.request(method, f"{self.simulator_url}/phone/api{path}", json=body, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def scan(self, qr: str, *, phone_number: str) -> dict:
+        return self.phone("POST", "/scan", {"qr": qr, "phone_number": phone_number, "pushname": "Reliability"})
+
+    # The live database -------------------------------------------------------------------------------------
+    def sql(self, query: str, params: tuple | dict = ()) -> list[tuple]:
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def inbox(self, session_id: str) -> list[tuple[str, str, int, str]]:
+        """The inbox rows of one session, in the order they were received: (event_id, type, sequence, outcome)."""
+        return self.sql(
+            "SELECT event_id, type, sequence, outcome FROM accounts_webhookevent WHERE session_id = %s ORDER BY id",
+            (session_id,),
+        )
+
+    def table_counts(self) -> dict[str, int]:
+        tables = ["accounts_webhookevent", "accounts_whatsappaccount", "accounts_accountstatuschange"]
+        return {table: self.sql(f"SELECT count(*) FROM {table}")[0][0] for table in tables}  # noqa: S608
+
+    def accounts_digest(self) -> list[tuple]:
+        return self.sql(
+            "SELECT id, status, status_reason, phone_number, is_primary, qr_code, last_sequence, deleted_at"
+            " FROM accounts_whatsappaccount ORDER BY id"
+        )
+
+    # Logs --------------------------------------------------------------------------------------------------
+    def log_mark(self, name: str) -> int:
+        return len(self.processes[name].log())
+
+    def errors_since(self, name: str, mark: int) -> list[str]:
+        """Error lines, 5xx answers and integrity errors a process logged since ``log_mark``."""
+        log = self.processes[name].log()[mark:]
+        markers = ("IntegrityError", '" 500 ', '" 502 ', '" 504 ', "Internal Server Error")
+        flagged = [line for line in log.splitlines() if any(m in line for m in markers)]
+        return self.error_lines_in(log) + flagged
+
+    def error_lines(self, name: str) -> list[str]:
+        """Log lines that report an error (ERROR/CRITICAL, tracebacks) since the process last started (a
+        process being stopped may log the requests it cut short)."""
+        return self.error_lines_in(self.processes[name].log().rsplit("\n--- start ", 1)[-1])
+
+    @staticmethod
+    def error_lines_in(log: str) -> list[str]:
+        markers = ('"level": "error"', '"level": "critical"', " ERROR ", "ERROR/", " CRITICAL ", "Traceback")
+        return [line for line in log.splitlines() if any(m in line for m in markers)]
+
+
+class WsgiStack(ReliabilityStack):
+    """HTTP served as in production (DESIGN.md): gunicorn with several worker processes, so that requests
+    of one workspace really run at the same time (daphne runs Django's sync views in a single thread).
+    No WebSocket on this stack."""
+
+    http_workers = 4
+
+    def define(self) -> None:
+        super().define()
+        backend = self.processes["backend"]
+        backend.argv = [
+            str(BIN / "gunicorn"), "backend.wsgi", "--bind", f"127.0.0.1:{self.ports['backend']}",
+            "--workers", str(self.http_workers), "--threads", "2", "--access-logfile", "-",
+            "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s',
+        ]  # fmt: skip
+
+
+class BackendOnlyStack(ReliabilityStack):
+    """The backend alone (daphne on its database and Redis): for tests that must be the only client."""
+
+    def define(self) -> None:
+        super().define()
+        self.processes = {"backend": self.processes["backend"]}
+
+
+def _backend_has_healthz() -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve("/healthz", urlconf="backend.urls")
+    except Resolver404:
+        return False
+    return True
+
+
+def wait_until(probe: Callable[[], Any], *, within: float, what: str, every: float = 0.2) -> Any:
+    """Call ``probe`` until it returns something truthy (returned), or fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = probe()
+        except (requests.RequestException, psycopg.OperationalError) as exc:
+            last_error, value = exc, None
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"no {what} within {within} s (last error: {last_error})")

@@ -1,0 +1,71 @@
+"""The worker SIGKILLed (its whole process group: worker, Playwright's driver, Chromium) while one session
+is linked and another's `session_authenticated` and `session_ready` wait in its outbox (the backend is
+down): after both come back, the linked session is restored without a QR, the outbox is delivered, and
+both accounts end `connected`, every event applied once and in order."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.reliability.stack import wait_until
+
+pytestmark = pytest.mark.slow
+
+LINKED_PHONE = "4915123400011"
+PENDING_PHONE = "4915123400012"
+
+
+def qr_events_after(stack, session_id: str, sequence: int) -> list:
+    return [row for row in stack.inbox(session_id) if row[1] == "qr_code_generated" and row[2] > sequence]
+
+
+def test_sessions_and_outbox_survive_kill_9_of_the_worker(stack):
+    cleo = stack.make_people({"cleo": "Cleo's shop"})["cleo"]
+    token, workspace_id = cleo["token"], cleo["workspace_id"]
+    linked = stack.connect(workspace_id=workspace_id, token=token)
+    stack.scan(stack.wait_qr(linked["id"], token=token), phone_number=LINKED_PHONE)
+    stack.wait_status(linked["id"], "connected", token=token)
+    pending = stack.connect(workspace_id=workspace_id, token=token)
+    pending_qr = stack.wait_qr(pending["id"], token=token)
+
+    stack.processes["backend"].stop()
+    stack.scan(pending_qr, phone_number=PENDING_PHONE)
+    wait_until(
+        lambda: stack.worker_session(pending["session_id"])["state"] == "READY",
+        within=30,
+        what="the pending session ready on the worker",
+    )
+    assert stack.outbox_depth() >= 2
+    last_sequence = {s: max(row[2] for row in stack.inbox(s)) for s in (linked["session_id"], pending["session_id"])}
+    stack.processes["worker"].kill()
+
+    stack.processes["backend"].start()
+    stack.processes["worker"].start()
+    wait_until(
+        lambda: [row for row in stack.inbox(linked["session_id"]) if row[2] > last_sequence[linked["session_id"]]],
+        within=60,
+        what="the restored session's session_ready",
+    )
+    for account in (linked, pending):
+        stack.wait_status(account["id"], "connected", token=token, within=60)
+        assert stack.worker_session(account["session_id"])["state"] == "READY"
+    wait_until(lambda: stack.outbox_depth() == 0, within=30, what="an empty outbox")
+
+    for account in (linked, pending):
+        inbox = stack.inbox(account["session_id"])
+        ids = [row[0] for row in inbox]
+        assert len(ids) == len(set(ids))
+        assert [row[2] for row in inbox] == sorted(row[2] for row in inbox)
+        assert qr_events_after(stack, account["session_id"], last_sequence[account["session_id"]]) == []
+    restored = [row[1] for row in stack.inbox(linked["session_id"]) if row[2] > last_sequence[linked["session_id"]]]
+    assert restored[-1] == "session_ready"  # restored from its kept auth: no QR, straight to ready
+    pending_types = [row[1] for row in stack.inbox(pending["session_id"]) if row[3] == "applied"]
+    assert "session_authenticated" in pending_types and pending_types[-1] == "session_ready"
+    accounts = [stack.account(a["id"], token=token) for a in (linked, pending)]
+    assert [a["phone_number"] for a in accounts] == [LINKED_PHONE, PENDING_PHONE]
+    assert [a["is_primary"] for a in accounts] == [True, False]
+    assert stack.error_lines("backend") == []
+    states = list((stack.folder / "sessions").rglob("storage_state.json"))
+    assert len(states) == 2
+    for state in states:  # a session's WhatsApp credentials: readable by the worker's user alone
+        assert state.stat().st_mode & 0o077 == 0, oct(state.stat().st_mode)
