@@ -1,19 +1,9 @@
 """The system Chromium starts through Playwright and renders a page served on loopback."""
 
-import os
-
 from aiohttp import web
 from playwright.async_api import async_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from simulator.testing import CHROMIUM_ARGS, chromium_path
 
 
 async def test_chromium_renders_a_page_served_on_loopback(aiohttp_server):
@@ -25,9 +15,7 @@ async def test_chromium_renders_a_page_served_on_loopback(aiohttp_server):
     server = await aiohttp_server(app, host="127.0.0.1")
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
             await page.goto(str(server.make_url("/")))

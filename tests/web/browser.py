@@ -1,21 +1,10 @@
-"""The system Chromium through Playwright, launched as the project's conventions say."""
+"""The system Chromium through Playwright, launched as the project's conventions say (the flags live in
+simulator/testing.py, the test helper every browser suite uses)."""
 
 from __future__ import annotations
 
-import os
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+from simulator.testing import CHROMIUM_ARGS, chromium_path
 
 
 def launch(playwright):
-    return playwright.chromium.launch(
-        executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS
-    )
+    return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
