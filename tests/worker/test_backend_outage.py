@@ -9,8 +9,8 @@ async def test_events_queued_during_an_outage_are_delivered_once_in_order(start_
     receiver.fail_with = 503
     receiver.fail_when = lambda event: event.session_id == sid
     await worker.start_session(sid)
-    qr = (await sim.wait_for_qrs())[0]["qr"]
-    await sim.scan(qr, phone_number="5511999990007")
+    await wait_until(lambda: worker.manager.get(sid).qr is not None)  # the worker has read it (and queued it)
+    await sim.scan(worker.manager.get(sid).qr, phone_number="5511999990007")
     await wait_until(lambda: worker.manager.get(sid).state == "READY")
     await wait_until(lambda: len(receiver.refused) >= 3)  # it kept retrying
     assert receiver.of(sid) == []

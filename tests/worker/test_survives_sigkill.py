@@ -94,7 +94,9 @@ async def worker_process(receiver, sim, tmp_path):
 async def _link(worker: WorkerProcess, sim, receiver, sid: str, phone_number: str) -> None:
     status, _ = await worker.call("POST", "/sessions", f'{{"session_id": "{sid}", "workspace_id": "1"}}'.encode())
     assert status == 201
-    qr = (await sim.wait_for_qrs())[0]["qr"]
+    # Scan the QR the worker reported (the one the backend would show), as a person would: not the one the
+    # simulator lists, which a scan could take before the worker has read it.
+    qr = (await receiver.wait_for_type(sid, "qr_code_generated")).data["qr"]
     await sim.scan(qr, phone_number=phone_number)
 
     async def ready() -> bool:
