@@ -12,6 +12,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.accounts.broadcast import member_group, workspace_group
 from backend.accounts.models import Membership, Workspace
@@ -59,8 +60,20 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
             return
         self.groups_joined = (workspace_group(workspace_id), member_group(self.scope["user"].pk, workspace_id))
         for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self._join(group)
         await self.send_json({"type": "hello", "workspace_id": workspace_id})
+
+    async def _join(self, group: str, attempts: int = 3) -> None:
+        """Join a group, again on a broken Redis connection: after a restart of Redis the layer's pool still
+        holds connections Redis closed, and each failure drops one, so a later attempt gets a fresh one."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+                return
+            except RedisConnectionError:
+                if attempt == attempts:
+                    raise
+                log.warning("websocket: joining %s failed on a broken Redis connection, attempt %d", group, attempt)
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
