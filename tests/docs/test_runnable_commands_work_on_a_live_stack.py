@@ -7,9 +7,7 @@ in the pages' order, the walkthrough first, so the later ones see a connected ac
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -23,18 +21,9 @@ from tests.livestack import LiveStack
 BLOCKS = runnable_blocks()
 
 
-class DocsStack(LiveStack):
-    """A Redis database (DOCS_REDIS_DB, 14 unless set) and a key prefix of its own, apart from other stacks."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.redis_url = f"{self.redis_url.rsplit('/', 1)[0]}/{os.environ.get('DOCS_REDIS_DB', '14')}"
-        self.backend_env.setdefault("REDIS_KEY_PREFIX", f"docs-{secrets.token_hex(4)}")
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[LiveStack]:
-    with DocsStack(tmp_path_factory.mktemp("docs-stack")) as live:
+    with LiveStack(tmp_path_factory.mktemp("docs-stack")) as live:
         yield live
 
 

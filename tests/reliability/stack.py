@@ -8,8 +8,6 @@ key prefix of its own, the simulator, daphne, Celery with beat and one session w
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import subprocess
 import time
 from collections.abc import Callable
@@ -42,22 +40,14 @@ print("PEOPLE=" + json.dumps(out))
 
 
 class ReliabilityStack(LiveStack):
-    """A live stack kept apart from the other suites' stacks: Redis database RELIABILITY_REDIS_DB (13 unless
-    set; flushed at start) and a key prefix of its own. Webhook retries are capped at 2 s so that the fault
-    tests see the outbox drain soon after the backend is back."""
+    """The live stack (its own database and Redis key prefix, as every LiveStack), with webhook retries capped
+    at 2 s so that the fault tests see the outbox drain soon after the backend is back."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.redis_url = f"{self.redis_url.rsplit('/', 1)[0]}/{os.environ.get('RELIABILITY_REDIS_DB', '13')}"
-        self.backend_env.setdefault("REDIS_KEY_PREFIX", f"rel-{secrets.token_hex(4)}")
         self.worker_env.setdefault("WEBHOOK_RETRY_MAX_S", "2")
         if not self.simulator_args:  # the instant profile, with the real site's QR lifetimes (many sessions at once)
             self.simulator_args = ["--first-qr-lifetime", "60", "--next-qr-lifetime", "20"]
-
-    def define(self) -> None:
-        super().define()
-        if not _backend_has_healthz():
-            self.processes["backend"].ready_url = f"{self.backend_url}/api/v1/auth/login/"
 
     # People and the API ------------------------------------------------------------------------------------
     def make_people(self, people: dict[str, str], *, role: str = "owner") -> dict[str, dict[str, Any]]:
@@ -221,16 +211,6 @@ class BackendOnlyStack(ReliabilityStack):
     def define(self) -> None:
         super().define()
         self.processes = {"backend": self.processes["backend"]}
-
-
-def _backend_has_healthz() -> bool:
-    from django.urls import Resolver404, resolve
-
-    try:
-        resolve("/healthz", urlconf="backend.urls")
-    except Resolver404:
-        return False
-    return True
 
 
 def wait_until(probe: Callable[[], Any], *, within: float, what: str, every: float = 0.2) -> Any:
