@@ -187,7 +187,9 @@
       startAltLinkingFlow,
     },
     WAWebLaunchSocketUtils: { refreshQR: () => Cmd.refreshQR() },
-    WAWebMiscBrowserUtils: { info: () => ({ name: "Chrome", os: navigator.platform || "Linux", ua: navigator.userAgent }) },
+    WAWebMiscBrowserUtils: {
+      info: () => ({ name: "Chrome", os: navigator.platform || "Linux", ua: navigator.userAgent }),
+    },
     WABase64: { encodeB64: b64Encode, decodeB64: b64Decode },
     WAWebCompanionRegClientUtils: { DEVICE_PLATFORM: "1" },
     WAWebAdvSignatureApi: { getADVSecretKey: advSecretKey },
@@ -412,8 +414,8 @@
         Socket.set("state", "UNPAIRED_IDLE");
         break;
       case "unpaired":
+        page.credentials = null; // before the QR that follows
         await clearCredentials();
-        page.credentials = null;
         if (page.me) await leave("logout_from_bridge");
         break;
       case "pairing_code": {
