@@ -24,12 +24,11 @@ MEASURES = ("first_qr_s", "scan_to_ready_s", "restore_to_ready_s")
 async def one_run(sim, front: int, data_path: Path, phone_number: str) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     async with library_client(front, data_path=data_path) as client:
-        qr = await client.wait_for("qr")
-        await client.wait_for("initialized")
+        first_qr = (await client.wait_for("qr"))["at"] - client.of("initialize")[0]["at"]
+        await client.wait_for("initialized")  # see scan_when_ready
         scanned_at = loop.time()
-        await sim.scan(qr["qr"], phone_number=phone_number)
+        await sim.scan(client.of("qr")[-1]["qr"], phone_number=phone_number)
         ready = await client.wait_for("ready")
-        first_qr = qr["at"] - client.of("initialize")[0]["at"]
     async with library_client(front, data_path=data_path) as restored:
         restored_ready = await restored.wait_for("ready")
         assert "qr" not in restored.names(), "a restore showed a QR"

@@ -264,11 +264,11 @@ async def simulator_behind_front(profile: str, **overrides: Any) -> AsyncIterato
 
 
 async def scan_when_ready(client: LibraryClient, sim: RunningSimulator, **phone: str) -> dict[str, Any]:
-    """Scan the library's first ``qr`` with the phone once ``initialize()`` has resolved; the linked device.
+    """Scan the library's latest ``qr`` with the phone once ``initialize()`` has resolved; the linked device.
 
     whatsapp-web.js follows the page's navigations only once ``initialize()`` resolves: the reload after a
     scan within milliseconds of the QR (faster than any person) is lost on it, and ``ready`` never comes.
     """
-    qr = await client.wait_for("qr")
+    await client.wait_for("qr")
     await client.wait_for("initialized")
-    return await sim.scan(qr["qr"], **phone)
+    return await sim.scan(client.of("qr")[-1]["qr"], **phone)
