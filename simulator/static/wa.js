@@ -1,5 +1,6 @@
-// The simulated WhatsApp Web page: the module surface of DESIGN.md ("WhatsApp Web's page surface") on
-// window.require, driven by one WebSocket to the simulator (/ws), as the real site keeps one to its servers.
+// The simulated WhatsApp Web page: the module surface whatsapp-web.js knows (docs/simulator.md, "Members and
+// their shapes") on window.require, driven by one WebSocket to the simulator (/ws), as the real site keeps one
+// to its servers. tests/conformance runs the real library against it.
 // Settings come from the server (the JSON in #sim-settings), never from the URL.
 (() => {
   "use strict";
