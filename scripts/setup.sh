@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make setup: system packages (apt) and the Python environment (.venv). Idempotent: a second run only checks.
+# make setup: system packages (apt), the Python environment (.venv) and the pinned whatsapp-web.js that the
+# conformance suite runs (tests/conformance/node_modules). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,9 @@ missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Node and npm run tests/conformance; any install will do (Debian's packages when there is none).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: Debian packages missing: ${missing[*]}" >&2
@@ -22,7 +26,7 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-liberation >/dev/null
 else
-  step "Debian packages present: ${APT_PACKAGES[*]}"
+  step "Debian packages present: ${APT_PACKAGES[*]}, node $(node --version), npm $(npm --version)"
 fi
 
 if [ ! -x .venv/bin/python ]; then
@@ -42,5 +46,16 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 else
   step "Python packages up to date (.venv)"
+fi
+# The unmodified whatsapp-web.js, pinned by tests/conformance/package-lock.json; it drives the system Chromium,
+# so Puppeteer downloads no browser of its own.
+npm_dir=tests/conformance
+npm_stamp="$npm_dir/node_modules/.installed-$(cat "$npm_dir/package.json" "$npm_dir/package-lock.json" | sha256sum | cut -c1-16)"
+if [ ! -f "$npm_stamp" ]; then
+  step "Installing whatsapp-web.js for the conformance suite (npm ci in $npm_dir)"
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix "$npm_dir" --no-audit --no-fund --loglevel=error
+  touch "$npm_stamp"
+else
+  step "whatsapp-web.js up to date ($npm_dir/node_modules)"
 fi
 step "Setup done"

@@ -106,7 +106,7 @@ class Hub:
             self._forget(previous)
         page = Page(page_id=page_id, ws=ws, keys=codes.PageKeys.generate())
         self.pages[page_id] = page
-        await _send(page, {"type": "welcome", "page_id": page_id})
+        await _send(page, {"type": "welcome", "page_id": page_id, "keys": page.keys.as_json()})
         if device is not None:
             await self._connect_device(page, device)
         else:
@@ -204,10 +204,7 @@ class Hub:
             )
             self._prune()
             self.qrs[qr.qr] = page.qr = qr
-            await _send(
-                page,
-                {"type": "qr", "ref": ref, "keys": page.keys.as_json(), "qr_count": qr_count, "expires_in": lifetime},
-            )
+            await _send(page, {"type": "qr", "ref": ref, "qr_count": qr_count, "expires_in": lifetime})
             await asyncio.sleep(lifetime)
             if qr.status is QrStatus.LIVE:
                 qr.status = QrStatus.EXPIRED

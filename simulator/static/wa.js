@@ -1,5 +1,6 @@
-// The simulated WhatsApp Web page: the module surface of DESIGN.md ("WhatsApp Web's page surface") on
-// window.require, driven by one WebSocket to the simulator (/ws), as the real site keeps one to its servers.
+// The simulated WhatsApp Web page: the module surface whatsapp-web.js knows (docs/simulator.md, "Members and
+// their shapes") on window.require, driven by one WebSocket to the simulator (/ws), as the real site keeps one
+// to its servers. tests/conformance runs the real library against it.
 // Settings come from the server (the JSON in #sim-settings), never from the URL.
 (() => {
   "use strict";
@@ -14,13 +15,11 @@
   // --- Backbone-style events and models: handlers get (model, value) ----------------------------------------
 
   class Events {
-    constructor() {
-      this._handlers = new Map();
-    }
+    #handlers = new Map(); // private: whatsapp-web.js looks for a module's own Map among its keys
     on(names, callback, context) {
       for (const name of String(names).split(/\s+/).filter(Boolean)) {
-        if (!this._handlers.has(name)) this._handlers.set(name, []);
-        this._handlers.get(name).push({ callback, context });
+        if (!this.#handlers.has(name)) this.#handlers.set(name, []);
+        this.#handlers.get(name).push({ callback, context });
         listened(this, name);
       }
       return this;
@@ -34,17 +33,17 @@
     }
     off(names, callback) {
       if (names === undefined) {
-        this._handlers.clear();
+        this.#handlers.clear();
         return this;
       }
       for (const name of String(names).split(/\s+/).filter(Boolean)) {
-        const kept = (this._handlers.get(name) || []).filter((h) => callback && h.callback !== callback);
-        this._handlers.set(name, kept);
+        const kept = (this.#handlers.get(name) || []).filter((h) => callback && h.callback !== callback);
+        this.#handlers.set(name, kept);
       }
       return this;
     }
     trigger(name, ...args) {
-      for (const handler of [...(this._handlers.get(name) || [])]) {
+      for (const handler of [...(this.#handlers.get(name) || [])]) {
         try {
           handler.callback.apply(handler.context || this, args);
         } catch (error) {
@@ -54,7 +53,7 @@
       return this;
     }
     listenerCount(name) {
-      return (this._handlers.get(name) || []).length;
+      return (this.#handlers.get(name) || []).length;
     }
   }
 
@@ -98,8 +97,9 @@
     }
   }
 
-  // hasSynced waits for a listener (the real site takes seconds to sync; flipping it before anyone can
-  // listen makes a client's "ready" race and never come).
+  // hasSynced waits for a listener, once CONNECTED (the real site takes seconds to sync; flipping it before
+  // anyone can listen makes a client's "ready" race and never come, and whatsapp-web.js only attaches its
+  // listener once the state has left OPENING/PAIRING/UNLAUNCHED).
   const listenerWaiters = [];
   function listened(emitter, name) {
     if (emitter === Socket && name === "change:hasSynced") {
@@ -131,6 +131,7 @@
     synced: false,
     offlineProgress: 0,
     navigating: false,
+    reconnecting: false,
     requests: new Map(),
     nextRequestId: 1,
   };
@@ -166,7 +167,8 @@
   }
 
   const CallCollection = new Collection();
-  CallCollection._index = new Map();
+  CallCollection._index = new Map(); // the calls by id; whatsapp-web.js hooks the module's one own Map
+  const advSecretKey = () => (page.keys ? page.keys.adv_secret : null); // synchronous, as on the real site
 
   const modules = {
     WAWebSocketModel: { Socket },
@@ -180,12 +182,19 @@
         page.pairingType = type;
       },
       initializeAltDeviceLinking: async () => undefined,
+      initializeQRLinking: async () => {
+        page.pairingType = "QR";
+      },
       startAltLinkingFlow,
+    },
+    WAWebLaunchSocketUtils: { refreshQR: () => Cmd.refreshQR() },
+    WAWebMiscBrowserUtils: {
+      info: () => ({ name: "Chrome", os: navigator.platform || "Linux", ua: navigator.userAgent }),
     },
     WABase64: { encodeB64: b64Encode, decodeB64: b64Decode },
     WAWebCompanionRegClientUtils: { DEVICE_PLATFORM: "1" },
-    WAWebAdvSignatureApi: { getADVSecretKey: async () => (page.keys ? page.keys.adv_secret : null) },
-    WAWebUserPrefsMultiDevice: { getADVSecretKey: async () => (page.keys ? page.keys.adv_secret : null) },
+    WAWebAdvSignatureApi: { getADVSecretKey: advSecretKey },
+    WAWebUserPrefsMultiDevice: { getADVSecretKey: advSecretKey },
     WAWebUserPrefsInfoStore: {
       waNoiseInfo: {
         get: async () =>
@@ -224,6 +233,11 @@
   });
   Socket.takeover = () => send({ type: "takeover" });
   Socket.logout = logout;
+  Socket.reconnect = () => {
+    // a fresh connection to the server (whatsapp-web.js's resetState()): OPENING, then CONNECTED again
+    page.reconnecting = true;
+    if (ws) ws.close();
+  };
   Cmd.refreshQR = () => send({ type: "refresh_qr" });
   Cmd.logout = logout;
 
@@ -371,6 +385,11 @@
       Socket.set("stream", "DISCONNECTED");
       Conn.set("connected", false);
       if (page.navigating) return;
+      if (page.reconnecting) {
+        page.reconnecting = false;
+        connect();
+        return;
+      }
       Socket.set("state", "TIMEOUT");
       setTimeout(connect, settings.reconnect_interval * 1000);
     };
@@ -380,10 +399,11 @@
     switch (message.type) {
       case "welcome":
         page.id = message.page_id;
+        page.keys = message.keys; // the profile's keys exist before any QR, as on the real site
         sessionStorage.setItem(PAGE_ID_KEY, page.id);
         break;
       case "qr": {
-        page.keys = message.keys;
+        if (page.credentials) break; // once linked, Conn.ref never changes again
         const qr = [message.ref, page.keys.noise, page.keys.identity, page.keys.adv_secret, "1"].join(",");
         drawQr(qr, message.qr_count);
         if (Socket.state !== "UNPAIRED") Socket.set("state", "UNPAIRED");
@@ -395,8 +415,8 @@
         Socket.set("state", "UNPAIRED_IDLE");
         break;
       case "unpaired":
+        page.credentials = null; // before the QR that follows
         await clearCredentials();
-        page.credentials = null;
         if (page.me) await leave("logout_from_bridge");
         break;
       case "pairing_code": {
@@ -440,14 +460,15 @@
     }
   }
 
+  // The real order: CONNECTED, then the history sync (progress 0 -> 100), then hasSynced. A page back after a
+  // cut connection is CONNECTED again without a new sync.
   async function restore(message) {
     page.me = message.me;
     Conn.set("pushname", page.me.pushname);
     Conn.set("platform", page.me.platform);
+    Socket.set("state", "CONNECTED");
+    Conn.set("connected", true);
     if (page.synced) {
-      // back after a cut connection: no new history sync
-      Socket.set("state", "CONNECTED");
-      Conn.set("connected", true);
       showMain();
       return;
     }
@@ -461,8 +482,6 @@
     await hasSyncedListener();
     page.synced = true;
     Socket.set("hasSynced", true);
-    Socket.set("state", "CONNECTED");
-    Conn.set("connected", true);
     showMain();
   }
 

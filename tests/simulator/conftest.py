@@ -153,9 +153,9 @@ async def open_tab(browser: Browser, url: str, *, storage_state: Any = None, rec
 
 
 async def link(tab: Tab, sim: RunningSimulator, *, phone_number: str = "5511999990000", **phone: str) -> str:
-    """Scan the tab's QR and wait until it is CONNECTED; the device id."""
+    """Scan the tab's QR and wait until it has synced (CONNECTED, then hasSynced); the device id."""
     page_id = await tab.page_id()
     qr = (await sim.wait_for_qrs(page_id=page_id))[0]["qr"]
     device = await sim.scan(qr, phone_number=phone_number, **phone)
-    await tab.recorder.wait_for("state", "CONNECTED")
+    await tab.recorder.wait_for("hasSynced", True)
     return device["device_id"]

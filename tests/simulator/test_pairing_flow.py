@@ -1,29 +1,8 @@
-"""A scan takes the page through PAIRING, its own reload, OPENING, sync, hasSynced and CONNECTED."""
+"""A linked page: the phone number only once synced (a LID before), a ref that never changes, Conn's
+description of the phone. (The order of the states: test_connected_comes_before_the_history_sync.py.)"""
 
 from simulator.testing import running_simulator
 from tests.simulator.conftest import link, open_tab
-
-
-async def test_scan_reloads_the_page_then_syncs_and_connects(browser):
-    async with running_simulator("instant", sync_delay=0.2) as sim:
-        tab = await open_tab(browser, sim.url)
-        qr = (await sim.wait_for_qrs(page_id=await tab.page_id()))[0]["qr"]
-        await tab.recorder.wait_for("ref")
-
-        device = await sim.scan(qr, phone_number="5511999990000", pushname="Ana", platform="iphone")
-        await tab.recorder.wait_for("state", "CONNECTED")
-
-        assert device["phone_number"] == "5511999990000"
-        kinds = tab.recorder.kinds()
-        boots = [e.data for e in tab.recorder.events if e.kind == "boot"]
-        assert [b["url"] for b in boots] == ["/", "/"], "the page reloads itself once after pairing"
-        after_reload = kinds.index("boot", 1)
-        assert tab.recorder.values("state")[: kinds[:after_reload].count("state")] == ["UNPAIRED", "PAIRING"]
-        assert boots[1]["state"] == "OPENING"
-        later = [e for e in tab.recorder.events[after_reload:] if e.kind in ("progress", "hasSynced", "state")]
-        assert [e.kind for e in later][-2:] == ["hasSynced", "state"]
-        assert later[-1].data["value"] == "CONNECTED"
-        assert [e.data["value"] for e in later if e.kind == "progress"][-1] == 100
 
 
 async def test_phone_number_only_after_sync_and_lid_before(browser):
