@@ -71,9 +71,22 @@ def test_an_invalid_hmac_secret_stops_the_start():
 
 
 def test_an_invalid_rate_limit_stops_the_start():
-    result = start_django(DJANGO_DEBUG="True", WEBHOOK_RATE_LIMIT_PER_MINUTE="lots")
+    result = start_django(DJANGO_DEBUG="True", WEBHOOK_WORKER_RATE="lots")
     assert result.returncode != 0
-    assert "WEBHOOK_RATE_LIMIT_PER_MINUTE must be an integer" in result.stderr
+    assert "WEBHOOK_WORKER_RATE must be <count>/<second|minute|hour|day>" in result.stderr
+
+
+def test_the_retired_webhook_limit_stops_the_start_naming_its_successors():
+    result = start_django(DJANGO_DEBUG="True", WEBHOOK_RATE_LIMIT_PER_MINUTE="1000")
+    assert result.returncode != 0
+    assert "set WEBHOOK_UNVERIFIED_RATE (per address) and WEBHOOK_WORKER_RATE" in result.stderr
+
+
+def test_a_trusted_proxy_must_be_an_address_or_a_block():
+    for bad in ("nginx", "10.0.0.1/8", "127.0.0.1/33"):
+        result = start_django(DJANGO_DEBUG="True", TRUSTED_PROXIES=f"127.0.0.1,{bad}")
+        assert result.returncode != 0
+        assert f"TRUSTED_PROXIES must list IP addresses or CIDR blocks, got {bad!r}" in result.stderr
 
 
 def test_development_defaults_start():
