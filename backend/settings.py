@@ -179,10 +179,10 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # kombu's SQLAlchemy transport on a SQLite file: a message is a row committed in one transaction, so the
-    # consumer never reads half of one (the filesystem transport's consumer could, and crashed on it).
-    CELERY_BROKER_URL = f"sqla+sqlite:///{private_file(VAR_DIR / 'celery-broker.sqlite3')}"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.1}  # the default 1 s would slow every "Connect"
+    # kombu's SQLAlchemy transport on a SQLite file (backend/broker.py): no half-written message is ever read.
+    CELERY_BROKER_URL = f"sqlite:///{private_file(VAR_DIR / 'celery-broker.sqlite3')}"
+    CELERY_BROKER_TRANSPORT = "backend.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}  # wait for another writer's lock
 
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "whatsapp")
 CELERY_TASK_IGNORE_RESULT = True

@@ -36,4 +36,6 @@ def test_check_deploy_is_clean():
 
 def test_https_is_the_production_default():
     result = production(sys.executable, "backend/manage.py", "shell", "-c", PRINT_HTTPS)
-    assert result.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https') True 31536000 True True", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https') True 31536000 True True", (
+        result.stderr
+    )
