@@ -152,6 +152,8 @@ def test_the_public_server_does_not_serve_the_webhook(proxied):
 def test_unsigned_requests_from_another_host_do_not_delay_the_real_worker(proxied):
     stack, nginx, public, private, _http, cert = proxied
     assert [outsider_post(private + WEBHOOK) for _ in range(5)] == [401, 401, 401, 429, 429]
+    # counted on the outsider's own address, not on the proxy's (which the local worker shares)
+    assert requests.post(private + WEBHOOK, data=b"{}", timeout=20).status_code == 401
 
     people = stack.make_people({"nina": "Nginx workspace"})
     token, workspace_id = people["nina"]["token"], people["nina"]["workspace_id"]
