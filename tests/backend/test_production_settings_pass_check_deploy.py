@@ -25,7 +25,7 @@ def production(*argv: str) -> subprocess.CompletedProcess:
         WHATSAPP_HMAC_SECRET=new_secret(),
         ALLOWED_HOSTS="connect.example.com,127.0.0.1",
     )
-    return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_check_deploy_is_clean():

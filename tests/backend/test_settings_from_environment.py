@@ -22,7 +22,7 @@ def start_django(**overrides: str) -> subprocess.CompletedProcess:
         env={**variables, "DJANGO_SETTINGS_MODULE": "backend.settings"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a safety net, not a bound: Django's start is slow on a busy machine
         check=False,
     )
 

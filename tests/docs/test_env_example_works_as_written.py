@@ -49,7 +49,7 @@ def with_example_env(tmp_path, *argv: str) -> subprocess.CompletedProcess:
     for name in re.findall(r"^([A-Z][A-Z0-9_]+)=", EXAMPLE.read_text(), re.M):
         env.pop(name, None)  # only what the file says
     command = [str(ROOT / "deploy" / "with-env.sh"), example_env_file(tmp_path), *argv]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_the_worker_reaches_the_webhook_at_the_examples_url(tmp_path):
