@@ -177,12 +177,14 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"global_keyprefix": f"{KEY_PREFIX}:celery:"}
 else:
+    from backend.broker import broker_file
+
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # kombu's SQLAlchemy transport on a SQLite file (backend/broker.py): no half-written message is ever read.
-    CELERY_BROKER_URL = f"sqlite:///{private_file(VAR_DIR / 'celery-broker.sqlite3')}"
+    CELERY_BROKER_URL = f"sqlite:///{broker_file(private_file(VAR_DIR / 'celery-broker.sqlite3'))}"
     CELERY_BROKER_TRANSPORT = "backend.broker:Transport"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}  # wait for another writer's lock
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 60}}  # wait for another writer's lock
 
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "whatsapp")
 CELERY_TASK_IGNORE_RESULT = True
