@@ -7,6 +7,7 @@ with the value (for secrets mounted as files); it wins over ``<NAME>``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -75,3 +76,28 @@ def env_url(name: str, default: str | None, *, schemes: tuple[str, ...]) -> str 
         # The value is not echoed: URLs carry passwords.
         raise ImproperlyConfigured(f"{name} must be a URL with scheme {' or '.join(schemes)}, got {scheme!r}")
     return value
+
+
+def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or CIDR blocks (``127.0.0.1,10.0.0.0/8,::1``); a host part set in a block
+    (``10.0.0.1/8``) is refused as a likely typo."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or CIDR blocks, got {item!r}: {exc}") from None
+    return networks
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate ``<count>/<second|minute|hour|day>`` (DRF's notation), returned as given."""
+    value = _raw(name) or default
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        raise ImproperlyConfigured(f"{name} must be <count>/<{'|'.join(RATE_PERIODS)}>, e.g. 60/minute, got {value!r}")
+    return value
+
+
+# A rate's period in seconds, by its name in ``env_rate`` values.
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

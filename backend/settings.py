@@ -2,23 +2,34 @@
 
 Production is the default (DJANGO_DEBUG=False): SECRET_KEY, WHATSAPP_HMAC_SECRET and ALLOWED_HOSTS must then be
 set. `make run` sets DJANGO_DEBUG=True, which allows development values for them, and with no DATABASE_URL and
-REDIS_URL runs on SQLite under var/, the in-memory channel layer and cache, and kombu's filesystem broker.
+REDIS_URL runs on SQLite under VAR_DIR, the in-memory channel layer and cache, and a Celery broker on SQLite.
 """
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.env import env_bool, env_int, env_list, env_str, env_url
+from backend.env import env_bool, env_int, env_list, env_networks, env_rate, env_str, env_url
 from shared.signing import SecretError, parse_secrets
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = REPO_DIR / "var"
-
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Where the backend keeps its files when no server is configured (the demo's SQLite database, the embedded
+# Celery broker, beat's schedule): created owner-only (0700, files 0600), as they hold tokens and QR strings.
+VAR_DIR = Path(env_str("VAR_DIR", str(REPO_DIR / "var"))).resolve()
+
+
+def private_file(path: Path) -> str:
+    """``path`` (its folder made 0700), created 0600 if missing: SQLite then gives its journal the same mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    return str(path)
+
 
 # A fixed development value, refused in production.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
@@ -41,7 +52,22 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_DEBUG=False")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-WEBHOOK_RATE_LIMIT_PER_MINUTE = env_int("WEBHOOK_RATE_LIMIT_PER_MINUTE", 1000, minimum=1)
+# The proxies whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto are believed (backend/proxies.py): every
+# limit counts on the client's address they give. Empty (the default): no such header is believed from anyone.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
+
+# Rate limits (docs/security.md). The webhook: unverified requests per client address, verified ones per worker.
+if os.environ.get("WEBHOOK_RATE_LIMIT_PER_MINUTE"):
+    raise ImproperlyConfigured(
+        "WEBHOOK_RATE_LIMIT_PER_MINUTE is gone: set WEBHOOK_UNVERIFIED_RATE (per address) and WEBHOOK_WORKER_RATE"
+        " (per worker) instead, see docs/operations.md"
+    )
+WEBHOOK_UNVERIFIED_RATE = env_rate("WEBHOOK_UNVERIFIED_RATE", "30/minute")
+WEBHOOK_WORKER_RATE = env_rate("WEBHOOK_WORKER_RATE", "6000/minute")
+# The REST API (DRF throttles, backend/throttles.py): per user, per address when anonymous, and the token login.
+API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "1200/minute")
+API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "120/minute")
+API_THROTTLE_AUTH_TOKEN = env_rate("API_THROTTLE_AUTH_TOKEN", "10/minute")
 QR_LIFETIME_S = env_int("QR_LIFETIME_S", 180, minimum=10)
 WEBHOOK_INBOX_RETENTION_DAYS = env_int("WEBHOOK_INBOX_RETENTION_DAYS", 7, minimum=1)
 WORKER_HEARTBEAT_TIMEOUT_S = env_int("WORKER_HEARTBEAT_TIMEOUT_S", 45, minimum=5)
@@ -65,16 +91,20 @@ INSTALLED_APPS = [
     "channels",
     "backend.accounts",
     "backend.web",
+    "axes",  # the login lockout; last, as its documentation asks
 ]
 
 MIDDLEWARE = [
+    "backend.proxies.UntrustedProxyHeadersMiddleware",  # first: X-Forwarded-Proto only from a trusted proxy
     "django.middleware.security.SecurityMiddleware",
+    "backend.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer (backend/lockout.py)
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -111,7 +141,8 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
         }
     }
 else:
-    VAR_DIR.mkdir(exist_ok=True)
+    if _database["NAME"] != ":memory:":
+        private_file(Path(_database["NAME"]))
     _database["OPTIONS"] = {"timeout": 20}
 # The test database's name (default "test_" + the name), so that parallel suites on one server do not collide.
 _database["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", None)}
@@ -146,19 +177,14 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"global_keyprefix": f"{KEY_PREFIX}:celery:"}
 else:
+    from backend.broker import broker_file
+
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "data_folder_processed": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "polling_interval": 0.1,  # the default 1 s would add up to a second to every "Connect"
-    }
+    # kombu's SQLAlchemy transport on a SQLite file (backend/broker.py): no half-written message is ever read.
+    CELERY_BROKER_URL = f"sqlite:///{broker_file(private_file(VAR_DIR / 'celery-broker.sqlite3'))}"
+    CELERY_BROKER_TRANSPORT = "backend.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 60}}  # wait for another writer's lock
 
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "whatsapp")
 CELERY_TASK_IGNORE_RESULT = True
@@ -175,6 +201,19 @@ CELERY_BEAT_SCHEDULE = {
     "prune-webhook-inbox": {"task": "backend.accounts.tasks.webhook_events_prune", "schedule": 3600.0},
 }
 
+# Login guessing (docs/security.md): django-axes counts failed logins at every door that authenticates with a
+# password (the admin's and the site's login pages, POST /api/v1/auth/token), per account and per client address
+# apart; after LOGIN_FAILURE_LIMIT failures that account, or that address, is refused for LOGIN_LOCKOUT_MINUTES,
+# the right password included. Unlock earlier: `manage.py axes_reset_username <name>` or `axes_reset_ip <address>`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "backend.proxies.client_address"
+AXES_LOCKOUT_CALLABLE = "backend.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -187,6 +226,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["backend.throttles.UserThrottle", "backend.throttles.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": API_THROTTLE_USER,
+        "anon": API_THROTTLE_ANON,
+        "auth_token": API_THROTTLE_AUTH_TOKEN,
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -208,9 +253,20 @@ STATIC_ROOT = VAR_DIR / "static"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/settings/whatsapp-accounts"
 
-# Set both to True behind TLS (left False by default so that plain-HTTP loopback stacks keep their logins).
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# HTTPS (docs/security.md). Production (DJANGO_DEBUG=False) is served behind the TLS proxy of deploy/nginx.conf,
+# which sets X-Forwarded-Proto (believed from TRUSTED_PROXIES only): plain HTTP is redirected to HTTPS, HSTS sent,
+# cookies Secure. The webhook and the probes answer on plain HTTP too: workers and monitors reach gunicorn
+# directly. BEHIND_TLS_PROXY=False is for plain-HTTP stacks on loopback (the test stacks; `make run` is DEBUG).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", not DEBUG)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/whatsapp/webhook$", r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", BEHIND_TLS_PROXY)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", BEHIND_TLS_PROXY)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

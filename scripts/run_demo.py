@@ -1,8 +1,12 @@
 """`make run`: the whole product on one machine, on its embedded defaults, under supervisord.
 
-SQLite, the in-memory channel layer, Celery over kombu's filesystem transport (no broker server), one session
-worker and the simulator (realistic profile) as WhatsApp Web. Creates the demo workspace and user, prints
+SQLite, the in-memory channel layer, Celery over kombu's SQLAlchemy transport on SQLite (no broker server), one
+session worker and the simulator (realistic profile) as WhatsApp Web. Creates the demo workspace and user, prints
 where to go, and stops everything cleanly on Ctrl-C.
+
+Everything it writes is under DEMO_VAR_DIR (var/demo) and owner-only (folders 0700, files 0600: the database
+holds API tokens and session keys, the outbox QR strings): the umask of every process is 077. DEMO_HOST and
+DEMO_BASE_PORT (8000: the backend, then the worker and the simulator) say where it listens.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "demo"
+VAR = Path(os.environ.get("DEMO_VAR_DIR", ROOT / "var" / "demo")).resolve()
 PY = sys.executable
 BIN = Path(PY).parent
-PORTS = {"backend": 8000, "worker": 8001, "simulator": 8002}
+_BASE_PORT = int(os.environ.get("DEMO_BASE_PORT", "8000"))
+PORTS = {"backend": _BASE_PORT, "worker": _BASE_PORT + 1, "simulator": _BASE_PORT + 2}
 HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
 
 
@@ -54,6 +59,7 @@ def environment() -> dict[str, str]:
             "SECRET_KEY": kept(VAR / "django_secret_key", lambda: secrets.token_urlsafe(40)),
             "WHATSAPP_HMAC_SECRET": kept(VAR / "hmac_secret", new_secret),
             "DATABASE_URL": f"sqlite:///{VAR / 'db.sqlite3'}",
+            "VAR_DIR": str(VAR),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DEFAULT_WORKER_URL": f"http://{HOST}:{PORTS['worker']}",
             # the session worker
@@ -85,6 +91,7 @@ def supervisord_conf() -> Path:
     lines = [
         "[supervisord]",
         "nodaemon=true",
+        "umask=077",
         "loglevel=warn",
         f"logfile={logs / 'supervisord.log'}",
         f"pidfile={VAR / 'supervisord.pid'}",
@@ -92,6 +99,7 @@ def supervisord_conf() -> Path:
         "",
         "[unix_http_server]",
         f"file={VAR / 'supervisor.sock'}",
+        "chmod=0700",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
@@ -129,14 +137,15 @@ def wait_ready(url: str, supervisor: subprocess.Popen, timeout: float = 90) -> b
 
 
 def main() -> int:
-    VAR.mkdir(parents=True, exist_ok=True)
+    os.umask(0o077)  # every file and folder made from here on, by us or the programs, is owner-only
+    VAR.mkdir(mode=0o700, parents=True, exist_ok=True)
     busy = [f"{name} ({port})" for name, port in PORTS.items() if not port_free(port)]
     if busy:
         print(f"make run: ports in use: {', '.join(busy)}. Stop what uses them (another 'make run'?).", file=sys.stderr)
         return 1
     env = environment()
     manage = [PY, str(ROOT / "backend" / "manage.py")]
-    say("Migrating the database (SQLite, var/demo/db.sqlite3)")
+    say(f"Migrating the database (SQLite, {VAR / 'db.sqlite3'})")
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
     password = kept(VAR / "demo_password", lambda: secrets.token_urlsafe(9))
     say("Creating the demo workspace and user")

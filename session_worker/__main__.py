@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from session_worker.settings import Settings, SettingsError
 
 
 def main() -> int:
+    os.umask(0o077)  # its outbox, auth files and Chromium profiles: owner-only (docs/security.md)
     logs.configure()
     try:
         settings = Settings.from_env()

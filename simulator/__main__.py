@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import re
 import socket
 from typing import Any
 
@@ -19,6 +20,24 @@ from simulator.app import create_app
 from simulator.config import PROFILES, RANGE_FIELDS, SimulatorConfig, make_config
 
 NOT_FLAGS = {"profile", "data_dir"}
+# A phone number standing alone in a log line: 8 to 15 digits, with or without "+".
+PHONE_NUMBER = re.compile(r"(?<![\w.+])\+?\d{8,15}(?![\w.])")
+
+
+class PhoneNumberMask(logging.Filter):
+    """Logs a phone number by its last 4 digits only (``6281234567890`` -> ``*********7890``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = PHONE_NUMBER.sub(lambda m: "*" * (len(m.group().lstrip("+")) - 4) + m.group()[-4:], message)
+        record.args = None
+        return True
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(PhoneNumberMask())
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -53,7 +72,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict[
 
 def main(argv: list[str] | None = None) -> None:
     args, overrides = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    os.umask(0o077)  # its registry of linked devices: owner-only
+    configure_logging()
     config = make_config(profile=args.profile, data_dir=args.data_dir, **overrides)
     # Bind first, so that --port 0 works and the line below names the real port.
     sock = socket.create_server((args.host, args.port))

@@ -161,6 +161,7 @@ class LiveStack:
                 "REDIS_URL": self.redis_url,
                 "SECRET_KEY": "livestack-" + secrets.token_hex(16),
                 "DJANGO_DEBUG": "False",
+                "BEHIND_TLS_PROXY": "False",  # plain HTTP on loopback (the nginx test turns it on)
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "DEFAULT_WORKER_URL": self.worker_url,
                 "REDIS_KEY_PREFIX": self.redis_prefix,

@@ -1,4 +1,9 @@
-"""A fixed-window request counter in the configured cache (Redis in production and tests)."""
+"""Request counters in the configured cache (Redis in production and tests; `make run`'s is in-process).
+
+A window starts at the first request it counts and lasts the rate's period, so a burst is never split across
+a clock boundary: ``hit`` counts one request and says how long to wait once the count is over the limit.
+Rates are ``<count>/<second|minute|hour|day>`` (settings parsed by ``backend.env.env_rate``).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,30 @@ import time
 
 from django.core.cache import cache
 
+from backend.env import RATE_PERIODS
 
-def hit(*, scope: str, key: str, limit: int, window_s: int = 60) -> int | None:
-    """Count one request; return None while within ``limit``, else the seconds until the window ends."""
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"60/minute"`` -> ``(60, 60)``: the limit and the window in seconds."""
+    count, _, period = rate.partition("/")
+    return int(count), RATE_PERIODS[period]
+
+
+def hit(*, scope: str, key: str, rate: str) -> int | None:
+    """Count one request; None while within the rate, else the seconds until its window ends (Retry-After)."""
+    limit, window_s = parse_rate(rate)
+    base = f"ratelimit:{scope}:{key}"
     now = time.time()
-    window = int(now // window_s)
-    cache_key = f"ratelimit:{scope}:{key}:{window}"
-    cache.add(cache_key, 0, timeout=window_s + 1)
+    if cache.add(f"{base}:count", 1, timeout=window_s):
+        cache.set(f"{base}:start", now, timeout=window_s)
+        return None
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(cache_key, 1, timeout=window_s + 1)
-        count = 1
+        count = cache.incr(f"{base}:count")
+    except ValueError:  # the window ended between add and incr: this request opens the next one
+        cache.set(f"{base}:count", 1, timeout=window_s)
+        cache.set(f"{base}:start", now, timeout=window_s)
+        return None
     if count <= limit:
         return None
-    return max(1, math.ceil((window + 1) * window_s - now))
+    started = cache.get(f"{base}:start", now)
+    return max(1, math.ceil(started + window_s - now))

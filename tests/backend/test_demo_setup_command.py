@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from backend.accounts.models import Membership, Workspace
 
@@ -19,4 +20,4 @@ def test_it_creates_the_demo_owner_once():
     assert Workspace.objects.filter(name="Demo").count() == 1
     membership = Membership.objects.get()
     assert (membership.user.username, membership.role) == ("demo", "owner")
-    assert authenticate(username="demo", password="demo") is not None
+    assert authenticate(RequestFactory().post("/accounts/login/"), username="demo", password="demo") is not None

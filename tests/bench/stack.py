@@ -135,8 +135,10 @@ class BenchStack:
             simulator_args=SIMULATOR_ARGS,
             worker_env={"MAX_SESSIONS": "300"},
             backend_env={
-                # The ingest measure sends thousands of events a minute from one address.
-                "WEBHOOK_RATE_LIMIT_PER_MINUTE": "100000000",
+                # The ingest measure sends thousands of events a minute as one worker; the measures call the API
+                # as one user, as fast as they can: the limits are not what they measure.
+                "WEBHOOK_WORKER_RATE": "100000000/minute",
+                "API_THROTTLE_USER": "100000000/minute",
                 "LOG_LEVEL": "INFO",
             },
         )

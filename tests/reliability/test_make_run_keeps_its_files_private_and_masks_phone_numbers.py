@@ -1,0 +1,108 @@
+"""`make run` (scripts/run_demo.py, under supervisord, on its own folder and ports): everything it writes under
+its var folder is owner-only (folders 0700, files 0600: the SQLite database with tokens and session keys, the
+worker's outbox with QR strings, the broker, the logs, supervisord's files), and after a phone links, the
+worker's and the simulator's logs show the phone number by its last 4 digits only."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.livestack import ROOT, free_port
+from tests.reliability.stack import wait_until
+
+pytestmark = pytest.mark.slow
+
+PHONE = "6281234567890"
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def three_free_ports() -> int:
+    """A base port with the next two free too (make run takes base, base + 1, base + 2)."""
+    for _ in range(50):
+        base = free_port()
+        if base < 60000 and all(port_free(base + n) for n in range(3)):
+            return base
+    raise RuntimeError("no three free ports in a row")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    var = tmp_path_factory.mktemp("make-run") / "demo"
+    base = three_free_ports()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+    env.update(DEMO_VAR_DIR=str(var), DEMO_BASE_PORT=str(base), PYTHONUNBUFFERED="1")
+    output = var.parent / "run.out"
+    with output.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "scripts.run_demo"], cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+        wait_until(lambda: "service is running" in output.read_text() or process.poll() is not None, within=240,
+                   what="make run to start")  # fmt: skip
+        assert process.poll() is None, output.read_text()[-3000:]
+        yield var, base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(90)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def modes(var: Path) -> dict[str, str]:
+    found = {}
+    for path in [var, *var.rglob("*")]:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            continue
+        found[str(path.relative_to(var.parent))] = oct(stat.S_IMODE(mode))
+    return found
+
+
+def test_every_file_and_folder_is_owner_only(demo):
+    var, _base = demo
+    found = modes(var)
+    for expected in ("demo/db.sqlite3", "demo/celery-broker.sqlite3", "demo/sessions/worker.sqlite3",
+                     "demo/logs/session-worker.log", "demo/logs/supervisord.log", "demo/supervisord.conf"):  # fmt: skip
+        assert expected in found, sorted(found)
+    loose = {path: mode for path, mode in found.items() if int(mode, 8) & 0o077}
+    assert loose == {}
+
+
+def test_logs_show_phone_numbers_by_their_last_four_digits(demo):
+    var, base = demo
+    backend, simulator = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 2}"
+    password = (var / "demo_password").read_text().strip()
+    token = requests.post(f"{backend}/api/v1/auth/token", data={"username": "demo", "password": password}, timeout=20)
+    auth = {"Authorization": f"Token {token.json()['token']}"}
+    workspace = requests.get(f"{backend}/api/v1/workspaces", headers=auth, timeout=20).json()[0]["id"]
+    account = requests.post(f"{backend}/api/v1/workspaces/{workspace}/accounts", headers=auth, timeout=20).json()
+
+    def current(field: str):
+        return requests.get(f"{backend}/api/v1/accounts/{account['id']}", headers=auth, timeout=20).json()[field]
+
+    qr = wait_until(lambda: current("qr"), within=120, what="the QR")
+    scanned = requests.post(f"{simulator}/phone/api/scan", json={"qr": qr, "phone_number": PHONE, "pushname": "Demo"},
+                            timeout=20)  # fmt: skip
+    assert scanned.status_code == 200, scanned.text
+    wait_until(lambda: current("status") == "connected", within=120, what="the account connected")
+    time.sleep(1)  # the last lines reach the log files
+
+    logs = {name: (var / "logs" / f"{name}.log").read_text() for name in ("session-worker", "simulator")}
+    for name, text in logs.items():
+        assert PHONE not in text, name
+        assert "*********7890" in text, name
