@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from tests.livestack import free_port
+from tests.harness.livestack import free_port
 
 
 def _pg_bin(name: str) -> str:

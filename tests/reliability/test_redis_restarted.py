@@ -14,11 +14,12 @@ import time
 import aiohttp
 import pytest
 
-from tests.reliability.conftest import keep_logs
+from tests.reliability.conftest import running
 from tests.reliability.private_services import private_redis
 from tests.reliability.stack import ReliabilityStack
 
-pytestmark = pytest.mark.slow
+# A private server restarted: never at the same time as the other such test (xdist group).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("private-services")]
 
 REFUSED_SOCKETS: list[int | None] = []  # close codes of the sockets the backend closed before its hello
 
@@ -33,11 +34,8 @@ def redis_server():
 def stack(redis_server, tmp_path_factory):
     live = ReliabilityStack(tmp_path_factory.mktemp("redis-restart-stack"))
     live.redis_url = redis_server.url
-    try:
-        with live:
-            yield live
-    finally:
-        keep_logs(live, "test_redis_restarted")
+    with running(live, "test_redis_restarted") as started:
+        yield started
 
 
 class Socket:
@@ -79,7 +77,7 @@ class Socket:
 
 async def test_broadcasts_resume_after_a_redis_restart(stack, redis_server):
     mona = (await asyncio.to_thread(stack.make_people, {"mona": "Mona's shop"}))["mona"]
-    token, workspace_id = mona["token"], mona["workspace_id"]
+    token, workspace_id = mona.token, mona.workspace_id
     pids = {name: process.popen.pid for name, process in stack.processes.items()}
 
     async with Socket(stack, workspace_id, token) as before:

@@ -21,7 +21,7 @@ LANES = 4
 @pytest.mark.timeout(900)  # ~2 minutes on a quiet machine; much more when other suites load the two cores
 def test_200_connect_flows_all_succeed(stack):
     nina = stack.make_people({"nina": "Nina's shop"})["nina"]
-    token, workspace_id = nina["token"], nina["workspace_id"]
+    token, workspace_id = nina.token, nina.workspace_id
     durations: list[float] = []
 
     def flow(n: int) -> tuple[str, str]:
