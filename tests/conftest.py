@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.harness.members"]  # owner, member, outsider and their workspaces, for every suite
-
+# The owner, member and outsider of the permission tests, and their workspaces (made only where a test asks).
+pytest_plugins = ["tests.harness.members"]
 
 # Package-scoped stacks (tests/reliability/conftest.py) and the group of the tests that use them.
 PACKAGE_STACKS = {"shared_stack": "reliability-shared-stack", "race_stack": "reliability-race-stack"}
