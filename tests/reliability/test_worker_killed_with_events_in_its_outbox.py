@@ -51,9 +51,9 @@ def test_sessions_and_outbox_survive_kill_9_of_the_worker(stack):
 
     for account in (linked, pending):
         inbox = stack.inbox(account["session_id"])
-        ids = [row[0] for row in inbox]
-        assert len(ids) == len(set(ids))
-        assert [row[2] for row in inbox] == sorted(row[2] for row in inbox)
+        # Every event the worker made, before and after the kill: none lost, in its order, the sequence
+        # carried on from the worker's disk.
+        assert [row[2] for row in inbox] == list(range(1, len(inbox) + 1))
         assert qr_events_after(stack, account["session_id"], last_sequence[account["session_id"]]) == []
     restored = [row[1] for row in stack.inbox(linked["session_id"]) if row[2] > last_sequence[linked["session_id"]]]
     assert restored[-1] == "session_ready"  # restored from its kept auth: no QR, straight to ready
