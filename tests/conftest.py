@@ -1,4 +1,4 @@
-"""How `make test` spreads the suite over processes (pytest-xdist, ``-n 2 --dist loadgroup``).
+"""How a parallel run (`make test TEST_PROCESSES=2`: pytest-xdist, ``-n 2 --dist loadgroup``) spreads the suite.
 
 Tests go out by group, a group running whole in one process, one group after another. A test's group is,
 in order: the one its module names (``pytestmark = pytest.mark.xdist_group("...")``: the modules that must
