@@ -5,6 +5,9 @@ VENV := .venv/bin
 # The real parts the tests and benchmarks run on (scripts/services.sh starts them on loopback).
 TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://whatsapp:whatsapp@127.0.0.1:5432/whatsapp} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} CHROMIUM_PATH=$${CHROMIUM_PATH:-/usr/bin/chromium}
+# Processes the suite is spread over (pytest-xdist; tests/conftest.py groups the tests); 0, the default, is one
+# process: see the README for why (measured on this 2-core machine).
+TEST_PROCESSES ?= 0
 
 .PHONY: setup services lint test test-fast run bench migrations-check clean
 
@@ -20,8 +23,8 @@ lint: setup
 	@$(VENV)/ruff format --check .
 
 test: services lint
-	@echo "==> pytest (the whole suite, on PostgreSQL, Redis and Chromium)"
-	@$(TEST_ENV) $(VENV)/pytest
+	@echo "==> pytest (the whole suite, on PostgreSQL, Redis and Chromium, in $(TEST_PROCESSES) processes)"
+	@$(TEST_ENV) $(VENV)/pytest $(if $(filter-out 0,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadgroup)
 
 run: setup
 	@bash scripts/run.sh

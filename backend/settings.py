@@ -127,7 +127,7 @@ TEMPLATES = [
 ]
 
 # Database: PostgreSQL through psycopg 3 with its connection pool (CONN_MAX_AGE must be 0 with a pool:
-# persistent connections under ASGI exhausted PostgreSQL's connections in DESIGN.md's measurements).
+# persistent connections under ASGI exhausted PostgreSQL's connections in the measurements of docs/design.md).
 _database_url = env_url(
     "DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}", schemes=("sqlite", "postgres", "postgresql")
 )

@@ -1,4 +1,4 @@
-"""WSGI entry point: production HTTP (gunicorn backend.wsgi), see DESIGN.md's measurements."""
+"""WSGI entry point: production HTTP (gunicorn backend.wsgi), see docs/design.md ("Decisions and their reasons")."""
 
 import os
 

@@ -5,5 +5,10 @@ production's default is False. `make test` points DATABASE_URL and REDIS_URL at 
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "True")
+# A process of a parallel run has Redis keys of its own. Set once: the Celery worker a test starts inherits
+# this environment and reads these settings again, and must use the same keys as the test.
+_prefix = os.environ.get("REDIS_KEY_PREFIX", "wa")
+if (worker := os.environ.get("PYTEST_XDIST_WORKER")) and not _prefix.endswith(f"-{worker}"):
+    os.environ["REDIS_KEY_PREFIX"] = f"{_prefix}-{worker}"
 
-from backend.settings import *  # noqa: F403
+from backend.settings import *  # noqa: E402, F403 (after the environment is set)

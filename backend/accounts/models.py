@@ -1,6 +1,6 @@
 """Workspaces, their members, their WhatsApp accounts, the session workers and the webhook inbox.
 
-The invariants of DESIGN.md are partial unique indexes, so the database itself holds them:
+The invariants of docs/design.md ("Accounts") are partial unique indexes, so the database itself holds them:
 - at most one live (not deleted) account per (workspace, phone number);
 - at most one primary live account per workspace.
 Writes go through services.py, which locks the workspace row so that these indexes are never the ones to

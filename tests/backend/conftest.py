@@ -1,5 +1,5 @@
-"""Fixtures of the backend's tests: three users (owner, member, outsider), a workspace each side, a stand-in
-session worker over real HTTP, signed webhook deliveries, and isolation of Redis keys per test.
+"""Fixtures of the backend's tests: a stand-in session worker over real HTTP, signed webhook deliveries, and
+isolation of Redis keys per test (the people, owner, member and outsider, are tests/harness/members.py's).
 
 The backend's tests run on PostgreSQL and Redis (DATABASE_URL and REDIS_URL, as `make test` sets them).
 """
@@ -12,11 +12,10 @@ from collections.abc import Iterator
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from backend.accounts.models import Membership, Role, WorkerNode, Workspace
+from backend.accounts.models import WorkerNode
 from backend.celery import app as celery_app
 from tests.backend.testkit import Sender, StandInWorker
 
@@ -66,45 +65,6 @@ def _celery_eager() -> Iterator[None]:
 @pytest.fixture
 def secret() -> str:
     return django_settings.WHATSAPP_HMAC_SECRETS[0]
-
-
-# --- people and workspaces -----------------------------------------------------------------------------
-
-
-def _user(name: str):
-    return get_user_model().objects.create_user(username=name)  # no password: hashing is slow
-
-
-@pytest.fixture
-def workspace(db) -> Workspace:
-    return Workspace.objects.create(name="Acme")
-
-
-@pytest.fixture
-def other_workspace(db) -> Workspace:
-    return Workspace.objects.create(name="Globex")
-
-
-@pytest.fixture
-def owner(workspace):
-    user = _user("olivia")
-    Membership.objects.create(user=user, workspace=workspace, role=Role.OWNER)
-    return user
-
-
-@pytest.fixture
-def member(workspace):
-    user = _user("mark")
-    Membership.objects.create(user=user, workspace=workspace, role=Role.MEMBER)
-    return user
-
-
-@pytest.fixture
-def outsider(other_workspace):
-    """Owner of another workspace, and nothing in ours."""
-    user = _user("oscar")
-    Membership.objects.create(user=user, workspace=other_workspace, role=Role.OWNER)
-    return user
 
 
 # --- webhooks and the worker ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The partial unique indexes hold DESIGN.md's invariants in PostgreSQL itself."""
+"""The partial unique indexes hold the invariants of docs/design.md in PostgreSQL itself."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.db import connection
 
 from backend.celery import app as celery_app
 from tests.backend.testkit import logged_in
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -53,15 +53,6 @@ def celery_worker_process(settings):
             broker.delete(key)
 
 
-def wait_for(condition, *, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_connect_reaches_the_worker_through_a_real_celery_worker(
     owner, workspace, worker_node, stand_in_worker, celery_worker_process
 ):
@@ -70,9 +61,15 @@ def test_connect_reaches_the_worker_through_a_real_celery_worker(
     assert response.status_code == 201
     session_id = response.json()["session_id"]
 
-    arrived = wait_for(lambda: stand_in_worker.calls_to("POST", "/sessions") or process.poll() is not None)
+    try:
+        wait_until(
+            lambda: stand_in_worker.calls_to("POST", "/sessions") or process.poll() is not None,
+            within=60,
+            what="start command at the worker",
+        )
+    except TimeoutError as exc:
+        pytest.fail(f"{exc}\n{log_path.read_text()[-3000:]}")
     assert process.poll() is None, log_path.read_text()[-3000:]
-    assert arrived, log_path.read_text()[-3000:]
     assert stand_in_worker.calls_to("POST", "/sessions")[0][2] == {
         "session_id": session_id,
         "workspace_id": str(workspace.pk),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.livestack import BIN, ROOT
+from tests.harness.livestack import BIN, ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # five processes on SQLite; slow on a busy machine
 

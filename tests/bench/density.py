@@ -1,7 +1,7 @@
 """4. Density: how many sessions one worker holds, and what each costs, in both session layouts.
 
 A worker process (``python -m session_worker``) runs against a simulator process and a signed webhook
-receiver in this process (the worker tests' pattern: every delivery verified with ``shared.signing.verify``).
+receiver in this process (tests/harness/receiver.py: every delivery verified with ``shared.signing.verify``).
 Memory is PSS summed over the worker and every process below it (Playwright's driver, Chromium's browser,
 zygotes, GPU/utility and renderer processes), read from /proc/<pid>/smaps_rollup, never RSS.
 
@@ -19,76 +19,22 @@ import os
 import secrets
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from shared.events import parse_event
-from shared.signing import VerificationError, new_secret, sign_request, verify
+from shared.signing import new_secret, sign_request
 from simulator.testing import PhoneClient
 from tests.bench import pss
 from tests.bench.stack import SIMULATOR_ARGS
 from tests.bench.stats import summary
-from tests.livestack import PYTHON, Process, free_port
+from tests.harness.livestack import PYTHON, Process, free_port, simulator_process
+from tests.harness.receiver import WebhookReceiver
 
 log = logging.getLogger("bench.density")
 
 SETTLE_S = 2.0  # after the last QR (or READY), before reading memory
-
-
-class Receiver:
-    """The backend's side of the webhook, reduced to verifying and recording (arrival time per event)."""
-
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-        self.events: dict[str, list[tuple[float, str, dict[str, Any]]]] = defaultdict(list)
-        self.bad_signatures = 0
-        self.url = ""
-        self._arrived = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/api/v1/whatsapp/webhook", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/api/v1/whatsapp/webhook"
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            verify([self.secret], request.headers, body)
-        except VerificationError as exc:
-            self.bad_signatures += 1
-            return web.json_response({"error": str(exc)}, status=401)
-        event = parse_event(body)
-        self.events[event.session_id].append((time.monotonic(), event.type, event.data))
-        self._arrived.set()
-        return web.json_response({"status": "applied"})
-
-    def first(self, session_id: str, type: str) -> tuple[float, dict[str, Any]] | None:
-        for at, kind, data in self.events.get(session_id, []):
-            if kind == type:
-                return at, data
-        return None
-
-    async def wait_all(self, session_ids: list[str], type: str, *, within: float) -> dict[str, float]:
-        """Arrival time of the first ``type`` event of every session in ``session_ids``."""
-        async with asyncio.timeout(within):
-            while True:
-                found = {s: hit[0] for s in session_ids if (hit := self.first(s, type)) is not None}
-                if len(found) == len(session_ids):
-                    return found
-                self._arrived.clear()
-                await self._arrived.wait()
 
 
 class Rig:
@@ -97,27 +43,10 @@ class Rig:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.secret = new_secret()
-        self.receiver = Receiver(self.secret)
+        self.receiver = WebhookReceiver(self.secret)
         self.sim_port = free_port()
-        self.simulator = Process(
-            "simulator",
-            [
-                PYTHON,
-                "-m",
-                "simulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.sim_port),
-                "--profile",
-                "instant",
-                "--data-dir",
-                str(folder / "simulator"),
-                *SIMULATOR_ARGS,
-            ],
-            {**os.environ, "PYTHONUNBUFFERED": "1"},
-            folder / "simulator.log",
-            ready_url=f"http://127.0.0.1:{self.sim_port}/phone/api/devices",
+        self.simulator = simulator_process(
+            folder, self.sim_port, args=SIMULATOR_ARGS, env={**os.environ, "PYTHONUNBUFFERED": "1"}
         )
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         self.phone = PhoneClient(f"http://127.0.0.1:{self.sim_port}", self.http)
@@ -171,7 +100,8 @@ class Rig:
             return sent
 
         sent = dict(zip(session_ids, await asyncio.gather(*(post(s) for s in session_ids)), strict=True))
-        qr_at = await self.receiver.wait_all(session_ids, "qr_code_generated", within=60 + 3 * count)
+        qrs = await self.receiver.wait_all(session_ids, "qr_code_generated", within=60 + 3 * count)
+        qr_at = {s: self.receiver.arrived_at[event.id] for s, event in qrs.items()}
         wall = time.monotonic() - started
         return {
             "session_ids": session_ids,
@@ -184,9 +114,9 @@ class Rig:
         """Scan every session's QR as a distinct phone; seconds until all are ready."""
         started = time.monotonic()
         for index, session_id in enumerate(session_ids):
-            hit = self.receiver.first(session_id, "qr_code_generated")
-            assert hit is not None
-            await self.phone.scan(hit[1]["qr"], phone_number=f"55118{series:02d}{index:05d}", pushname="Bench")
+            qr = self.receiver.first(session_id, "qr_code_generated")
+            assert qr is not None
+            await self.phone.scan(qr.data["qr"], phone_number=f"55118{series:02d}{index:05d}", pushname="Bench")
         await self.receiver.wait_all(session_ids, "session_ready", within=60 + 2 * len(session_ids))
         return time.monotonic() - started
 
@@ -258,5 +188,5 @@ async def measure(*, folder: Path, linked: int, shared_sizes: list[int], profile
             if max([*profile_sizes, linked]) < max(shared_sizes)
             else ""
         ),
-        "bad_signatures": rig.receiver.bad_signatures,
+        "bad_signatures": len(rig.receiver.bad_signatures),
     }

@@ -26,26 +26,22 @@ import aiohttp
 from shared.events import make_event
 from shared.signing import sign
 from tests.bench import pss
-from tests.bench.stack import BenchStack, run_django
+from tests.bench.stack import BenchStack
 from tests.bench.stats import summary
-from tests.livestack import BIN, Process, free_port
+from tests.harness.livestack import BIN, Process, free_port
+from tests.harness.people import run_django
 
 LEVELS = (1, 8, 32)
 SECONDS = 4.0  # the most one level may take, whatever its count
 WORKER_ID = "bench-ingest"
 
 _ACCOUNTS_SCRIPT = """
-import json, sys
-import django
-django.setup()
 from backend.accounts.models import AccountStatus, WhatsAppAccount
-spec = json.loads(sys.argv[1])
-made = []
+result = []
 for index, session_id in enumerate(spec["sessions"]):
     workspace_id = spec["workspaces"][index % len(spec["workspaces"])]
     WhatsAppAccount.objects.create(workspace_id=workspace_id, session_id=session_id, status=AccountStatus.QR_SCANNING)
-    made.append([session_id, workspace_id])
-print("BENCH=" + json.dumps(made))
+    result.append([session_id, workspace_id])
 """
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.livestack import ROOT
+from tests.harness.livestack import ROOT
 
 ARTIFACTS = ROOT / "artifacts" / "bench"
 MIB = 1024 * 1024 / 1e6  # MiB -> MB

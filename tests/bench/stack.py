@@ -1,6 +1,6 @@
 """The stack the measures run on, and the clients they drive it with.
 
-``BenchStack`` is tests/livestack.py's stack (daphne, Celery with beat, one session worker, the simulator
+``BenchStack`` is tests/harness/livestack.py's stack (daphne, Celery with beat, one session worker, the simulator
 with the instant profile, a fresh PostgreSQL database, Redis) plus what a measure needs: a user with an API
 token, workspaces made on demand, the REST API, the workspace WebSocket (``Feed``), the phone, and the
 worker's signed API (to see what the worker runs).
@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,8 @@ import psycopg
 
 from shared.signing import sign_request
 from simulator.testing import PhoneClient
-from tests.livestack import PYTHON, ROOT, LiveStack
+from tests.harness.livestack import LiveStack
+from tests.harness.people import make_people
 
 log = logging.getLogger("bench")
 
@@ -33,42 +33,6 @@ Message = dict[str, Any]
 # QR codes live long enough that no QR rotates or expires in the middle of a measure (the timings that
 # matter, page boot, pairing and sync, stay those of the instant profile).
 SIMULATOR_ARGS = ["--first-qr-lifetime", "300", "--next-qr-lifetime", "60"]
-
-_SETUP_SCRIPT = """
-import json, sys
-import django
-django.setup()
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from backend.accounts.models import Membership, Workspace
-spec = json.loads(sys.argv[1])
-User = get_user_model()
-user = User.objects.filter(username="bench").first() or User.objects.create_user(username="bench", password=None)
-token, _ = Token.objects.get_or_create(user=user)
-ids = []
-for name in spec["workspaces"]:
-    workspace = Workspace.objects.create(name=name)
-    Membership.objects.create(user=user, workspace=workspace, role="owner")
-    ids.append(workspace.pk)
-print("BENCH=" + json.dumps({"token": token.key, "workspaces": ids}))
-"""
-
-
-def run_django(stack: LiveStack, script: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Run ``script`` in a Django process on the stack's database; it prints ``BENCH=<json>``."""
-    result = subprocess.run(
-        [PYTHON, "-c", script, json.dumps(spec)],
-        env=stack.django_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"django script failed: {result.stderr[-2000:]}")
-    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH="))
-    return json.loads(line.removeprefix("BENCH="))
 
 
 @dataclass
@@ -171,10 +135,10 @@ class BenchStack:
 
     async def workspaces(self, count: int, *, prefix: str) -> list[int]:
         """``count`` new workspaces owned by the bench user (made with its API token on the first call)."""
-        spec = {"workspaces": [f"{prefix} {i + 1}" for i in range(count)]}
-        made = await asyncio.to_thread(run_django, self.live, _SETUP_SCRIPT, spec)
-        self.token = made["token"]
-        return made["workspaces"]
+        names = [f"{prefix} {i + 1}" for i in range(count)]
+        bench = (await asyncio.to_thread(make_people, self.live, {"bench": names}))["bench"]
+        self.token = bench.token
+        return list(bench.workspace_ids)
 
     # -- the REST API ---------------------------------------------------------------------------------------
 

@@ -3,10 +3,10 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.bench import pss
+from tests.harness.waiting import wait_until
 
 
 def test_a_grandchild_is_counted_in_its_grandparents_tree():
@@ -15,10 +15,7 @@ def test_a_grandchild_is_counted_in_its_grandparents_tree():
     code = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {sleeper!r}]); time.sleep(60)"
     child = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
-        deadline = time.monotonic() + 20
-        while len(pss.descendants(child.pid)) < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        [grandchild] = pss.descendants(child.pid)
+        [grandchild] = wait_until(lambda: pss.descendants(child.pid), within=20, what="grandchild", every=0.05)
         tree = pss.tree_pss(child.pid)
         assert tree["processes"] == 2
         assert pss.pss_kib(grandchild) > 0

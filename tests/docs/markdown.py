@@ -1,7 +1,8 @@
-"""What the doc tests read in docs/: fenced blocks (with their info string and line), headings, links, paths.
+"""What the doc tests read in the project's pages (README.md and docs/*.md): fenced blocks (with their info
+string and line), headings, links, paths. A page is named by its path from the project's root.
 
 A block is runnable when its info string is ``sh runnable``. Its lines ``# expect: TEXT`` say what its output
-must contain. Only the four pages of issue 9 are run; the owners' pages are checked for their anchors only.
+must contain. The runnable blocks of RUN_PAGES are run; every page is checked for its links and paths.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs"
 # In the order a reader follows them (and the runnable blocks run): the walkthrough comes first.
-RUN_PAGES = ("architecture.md", "troubleshooting.md", "operations.md", "performance.md")
+RUN_PAGES = ("docs/architecture.md", "docs/troubleshooting.md", "docs/operations.md", "docs/performance.md")
+# Every page a reader is sent to: the README and all of docs/.
+PAGES = ("README.md", *sorted(f"docs/{page.name}" for page in DOCS.glob("*.md")))
 
 _FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
 _HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.M)
 _LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Block:
 
 
 def blocks(page: str) -> list[Block]:
-    text = (DOCS / page).read_text()
+    text = (ROOT / page).read_text()
     found = []
     for match in _FENCE.finditer(text):
         indent = len(match.group("indent"))
@@ -51,9 +55,9 @@ def runnable_blocks() -> list[Block]:
     return [b for page in RUN_PAGES for b in blocks(page) if b.info == "sh runnable"]
 
 
-def prose(page: str) -> str:
+def prose(page: str, *, root: Path = ROOT) -> str:
     """The page without its fenced blocks (headings and links inside code are not headings or links)."""
-    return _FENCE.sub("", (DOCS / page).read_text())
+    return _FENCE.sub("", (root / page).read_text())
 
 
 def anchor(heading: str) -> str:
@@ -61,10 +65,10 @@ def anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def anchors(page: str) -> set[str]:
+def anchors(page: str, *, root: Path = ROOT) -> set[str]:
     seen: dict[str, int] = {}
     result = set()
-    for match in _HEADING.finditer(prose(page)):
+    for match in _HEADING.finditer(prose(page, root=root)):
         slug = anchor(match.group(1))
         count = seen.get(slug, 0)
         seen[slug] = count + 1
@@ -72,5 +76,6 @@ def anchors(page: str) -> set[str]:
     return result
 
 
-def links(page: str) -> list[str]:
-    return [m.group("target") for m in _LINK.finditer(prose(page))]
+def links(page: str, *, root: Path = ROOT) -> list[str]:
+    """The targets of the page's links (``[text](target)``), outside code."""
+    return [m.group("target") for m in _LINK.finditer(_CODE_SPAN.sub("", prose(page, root=root)))]

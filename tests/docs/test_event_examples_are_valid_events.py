@@ -9,6 +9,6 @@ from tests.docs.markdown import blocks
 
 
 def test_each_example_is_a_valid_event_and_every_type_has_one():
-    examples = [json.loads(b.code) for b in blocks("architecture.md") if b.info == "json"]
+    examples = [json.loads(b.code) for b in blocks("docs/architecture.md") if b.info == "json"]
     events = [validate_event(example) for example in examples]
     assert sorted(event.type for event in events) == sorted(t.value for t in EventType)

@@ -1,6 +1,6 @@
 """Every block marked ``sh runnable`` in docs/ runs against a live stack, exits 0 and prints what it expects.
 
-The stack is tests/livestack.py's (PostgreSQL, Redis, daphne, Celery with beat, a session worker, the simulator
+The stack is tests/harness/livestack.py's (PostgreSQL, Redis, daphne, Celery with beat, a session worker, the simulator
 on its instant profile, on ephemeral ports); the blocks get the variables docs/architecture.md names. They run
 in the pages' order, the walkthrough first, so the later ones see a connected account.
 """
@@ -11,12 +11,11 @@ import re
 import subprocess
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.docs.markdown import ROOT, RUN_PAGES, Block, blocks, runnable_blocks
-from tests.livestack import LiveStack
+from tests.harness.livestack import LiveStack
 
 BLOCKS = runnable_blocks()
 
@@ -71,7 +70,7 @@ def test_every_worker_metric_the_pages_name_is_served(stack: LiveStack):
         served = response.read().decode()
     named: set[str] = set()
     for page in RUN_PAGES:
-        named |= set(re.findall(r"\bwa_worker_[a-z_]+[a-z]", (Path(ROOT) / "docs" / page).read_text()))
+        named |= set(re.findall(r"\bwa_worker_[a-z_]+[a-z]", (ROOT / page).read_text()))
         for block in blocks(page):
             named |= set(re.findall(r"\bwa_worker_[a-z_]+[a-z]", block.code))
     assert named

@@ -1,5 +1,5 @@
 """The end-to-end suite: one live stack per module (daphne, Celery, the session worker and the
-simulator on PostgreSQL and Redis; tests/livestack.py), one Chromium, a fresh browser context per test.
+simulator on PostgreSQL and Redis; tests/harness/livestack.py), one Chromium, a fresh browser context per test.
 
 Every test works in workspaces of its own, so that sharing the stack does not couple the tests. The
 stack's logs are copied to artifacts/e2e/stack-logs/<module>/ when the module ends.
@@ -13,8 +13,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.helpers import ARTIFACTS, Phone
-from tests.livestack import LiveStack
+from tests.e2e.helpers import ARTIFACTS
+from tests.harness.livestack import LiveStack
+from tests.harness.phone import Phone
 from tests.web.browser import launch
 
 
@@ -42,8 +43,9 @@ def stack(request, tmp_path_factory) -> Iterator[LiveStack]:
 
 
 @pytest.fixture(scope="module")
-def phone(stack) -> Phone:
-    return Phone(stack.simulator_url)
+def phone(stack) -> Iterator[Phone]:
+    with Phone(stack.simulator_url) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

@@ -1,88 +1,17 @@
-"""What the end-to-end tests share: people made in the stack's database, the phone (the simulator's phone
-API), signing in through the page, waiting on the stack, and screenshots under artifacts/e2e/."""
+"""What the end-to-end tests share beyond tests/harness/: signing in through the page, reading the QR it
+shows, and screenshots under artifacts/e2e/."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-from tests.livestack import PYTHON, ROOT, LiveStack
+from tests.harness.livestack import ROOT, LiveStack
+from tests.harness.people import PASSWORD
+from tests.harness.waiting import wait_until
 
 ARTIFACTS = ROOT / "artifacts" / "e2e"
-PASSWORD = "e2e-password-that-is-long"
-
-# Made in one Django process: {name: {"workspace": <name or None>, "role": ...}} -> ids.
-_PEOPLE_SCRIPT = """
-import json, sys
-from django.contrib.auth import get_user_model
-from backend.accounts.models import Membership, Workspace
-spec = json.loads(sys.argv[1])
-out = {}
-for username, person in spec["people"].items():
-    user = get_user_model().objects.create_user(username=username, password=spec["password"])
-    workspace = Workspace.objects.create(name=person["workspace"])
-    Membership.objects.create(user=user, workspace=workspace, role=person.get("role", "owner"))
-    out[username] = workspace.pk
-print("PEOPLE=" + json.dumps(out))
-"""
-
-
-@dataclass(frozen=True)
-class Person:
-    username: str
-    workspace_id: int
-
-
-def make_people(stack: LiveStack, people: dict[str, str]) -> dict[str, Person]:
-    """``{username: workspace name}``: each person owns a workspace of their own."""
-    spec = {"password": PASSWORD, "people": {u: {"workspace": w} for u, w in people.items()}}
-    code = "import django; django.setup()\n" + _PEOPLE_SCRIPT
-    result = subprocess.run(
-        [PYTHON, "-c", code, json.dumps(spec)],
-        env=stack.django_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("PEOPLE="))
-    ids = json.loads(line.removeprefix("PEOPLE="))
-    return {username: Person(username, workspace_id) for username, workspace_id in ids.items()}
-
-
-class Phone:
-    """The phone's side of the simulator, over its JSON API (docs/contracts.md)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.url = base_url.rstrip("/")
-
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(  # noqa: S310 (the simulator on loopback)
-            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read() or b"{}")
-
-    def scan(self, qr: str, *, phone_number: str, pushname: str = "E2E phone") -> dict:
-        return self._call("POST", "/phone/api/scan", {"qr": qr, "phone_number": phone_number, "pushname": pushname})
-
-    def link_with_code(self, code: str, *, phone_number: str, pushname: str = "E2E phone") -> dict:
-        body = {"code": code, "phone_number": phone_number, "pushname": pushname}
-        return self._call("POST", "/phone/api/link-with-code", body)
-
-    def devices(self) -> list[dict]:
-        return self._call("GET", "/phone/api/devices")["devices"]
-
-    def logout(self, phone_number: str) -> None:
-        [device] = [d for d in self.devices() if d["phone_number"] == phone_number and not d["logged_out"]]
-        self._call("POST", f"/phone/api/devices/{device['device_id']}/logout")
 
 
 class Shots:
@@ -119,8 +48,8 @@ def sign_in(page, stack: LiveStack, username: str, *, workspace_id: int | None =
 
 def shown_qr(page, workspace_id: int, account_id: int | None = None, *, timeout: float = 20.0) -> str:
     """The raw QR string of the code the page shows now (as the phone's camera would read it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def showing() -> str | None:
         accounts = page.evaluate(
             "async (w) => (await (await fetch(`/settings/whatsapp-accounts/state?workspace=${w}`)).json()).accounts",
             workspace_id,
@@ -128,8 +57,9 @@ def shown_qr(page, workspace_id: int, account_id: int | None = None, *, timeout:
         for account in accounts:
             if account["qr"] and account["status"] == "qr_scanning" and account_id in (None, account["id"]):
                 return account["qr"]
-        time.sleep(0.2)
-    raise TimeoutError("no QR code showing")
+        return None
+
+    return wait_until(showing, within=timeout, what="QR code showing")
 
 
 def panel_account_id(page, *, timeout_ms: float = 15000) -> int:

@@ -11,7 +11,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Shots, make_people, panel_account_id, shown_qr, sign_in
+from tests.e2e.helpers import Shots, panel_account_id, shown_qr, sign_in
+from tests.harness.people import make_people
 
 FIRST_PHONE = "6281234567890"
 SECOND_PHONE = "6285712345678"
@@ -107,7 +108,7 @@ def test_an_owner_connects_two_phones_and_manages_them_live(context, stack, phon
     shots(page, "primary-deleted-other-promoted")
 
     # The phone logs the device out: the badge turns to logged out.
-    phone.logout(FIRST_PHONE)
+    phone.logout(phone.linked_device(FIRST_PHONE)["device_id"])
     expect(card(page, first).locator("[data-status]")).to_have_attribute("data-status", "logged_out")
     expect(card(page, first).locator("[data-status]")).to_have_text("Logged out")
     expect(card(page, first).locator('[data-action="reconnect"]')).to_be_visible()

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Shots, make_people, panel_account_id, sign_in
+from tests.e2e.helpers import Shots, panel_account_id, sign_in
+from tests.harness.people import make_people
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import make_people, panel_account_id, shown_qr, sign_in
-from tests.livestack import LiveStack
+from tests.e2e.helpers import panel_account_id, shown_qr, sign_in
+from tests.harness.people import make_people
+from tests.harness.livestack import LiveStack
 
 pytestmark = pytest.mark.slow
 

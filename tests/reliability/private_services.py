@@ -10,14 +10,14 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import redis
 
-from tests.livestack import free_port
+from tests.harness.livestack import free_port
+from tests.harness.waiting import wait_until
 
 
 def _pg_bin(name: str) -> str:
@@ -90,13 +90,13 @@ class PrivateRedis:
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log.close()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with contextlib.suppress(redis.ConnectionError):
-                if redis.Redis.from_url(self.url).ping():
-                    return
-            time.sleep(0.05)
-        raise TimeoutError("the private Redis did not start")
+        wait_until(
+            lambda: redis.Redis.from_url(self.url).ping(),
+            within=20,
+            what="answer from the private Redis",
+            every=0.05,
+            transient=(redis.ConnectionError,),
+        )
 
     def stop(self) -> None:
         if self.process is not None:

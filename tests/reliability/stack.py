@@ -1,15 +1,13 @@
 """The reliability suite's live stack and the few things every test does with it: people with API tokens,
-the REST API, the phone (the simulator's phone API), the live database read directly, and waiting.
+the REST API, the phone, the worker's signed API, the live database read directly, and the logs.
 
-Each module gets a stack of its own (tests/livestack.py): a fresh PostgreSQL database, a Redis database and
-key prefix of its own, the simulator, daphne, Celery with beat and one session worker.
+Each module gets a stack of its own (tests/harness/livestack.py): a fresh PostgreSQL database, a Redis key
+prefix of its own, the simulator, daphne, Celery with beat and one session worker.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,26 +15,13 @@ import psycopg
 import requests
 
 from shared.signing import sign_request
-from tests.livestack import BIN, PYTHON, ROOT, LiveStack
+from tests.harness.livestack import BIN, LiveStack
+from tests.harness.people import Person, make_people, run_django
+from tests.harness.phone import Phone
+from tests.harness.waiting import wait_until
 
-PASSWORD = "reliability-password-that-is-long"
-
-_PEOPLE_SCRIPT = """
-import json, sys
-import django
-django.setup()
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from backend.accounts.models import Membership, Workspace
-spec = json.loads(sys.argv[1])
-out = {}
-for username, person in spec["people"].items():
-    user = get_user_model().objects.create_user(username=username, password=spec["password"])
-    workspace = Workspace.objects.create(name=person["workspace"])
-    Membership.objects.create(user=user, workspace=workspace, role=person.get("role", "owner"))
-    out[username] = {"workspace_id": workspace.pk, "token": Token.objects.create(user=user).key, "user_id": user.pk}
-print("PEOPLE=" + json.dumps(out))
-"""
+# What a probe of the live stack may meet while a part restarts: it means "not yet".
+TRANSIENT = (requests.RequestException, psycopg.OperationalError)
 
 
 class ReliabilityStack(LiveStack):
@@ -45,25 +30,26 @@ class ReliabilityStack(LiveStack):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.phone: Phone | None = None  # while the stack runs
         self.worker_env.setdefault("WEBHOOK_RETRY_MAX_S", "2")
         if not self.simulator_args:  # the instant profile, with the real site's QR lifetimes (many sessions at once)
             self.simulator_args = ["--first-qr-lifetime", "60", "--next-qr-lifetime", "20"]
 
+    def start(self) -> ReliabilityStack:
+        super().start()
+        self.phone = Phone(self.simulator_url)
+        return self
+
+    def stop(self) -> None:
+        if self.phone is not None:
+            self.phone.close()
+            self.phone = None
+        super().stop()
+
     # People and the API ------------------------------------------------------------------------------------
-    def make_people(self, people: dict[str, str], *, role: str = "owner") -> dict[str, dict[str, Any]]:
-        """``{username: workspace name}`` -> ``{username: {"workspace_id", "token", "user_id"}}``."""
-        spec = {"password": PASSWORD, "people": {u: {"workspace": w, "role": role} for u, w in people.items()}}
-        result = subprocess.run(
-            [PYTHON, "-c", _PEOPLE_SCRIPT, json.dumps(spec)],
-            env=self.django_env(),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        line = next(x for x in result.stdout.splitlines() if x.startswith("PEOPLE="))
-        return json.loads(line.removeprefix("PEOPLE="))
+    def make_people(self, people: dict[str, str], *, role: str = "owner") -> dict[str, Person]:
+        """``{username: workspace name}``: each person with a workspace of their own and an API token."""
+        return make_people(self, people, role=role)
 
     def api(self, method: str, path: str, *, token: str, timeout: float = 20.0, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Token {token}", **kwargs.pop("headers", {})}
@@ -84,37 +70,30 @@ class ReliabilityStack(LiveStack):
             account = self.account(account_id, token=token)
             return account["qr"] if account["status"] == "qr_scanning" else None
 
-        return wait_until(qr, within=within, what=f"a QR for account {account_id}")
+        return self.wait_until(qr, within=within, what=f"QR for account {account_id}")
 
     def wait_status(self, account_id: int, status: str, *, token: str, within: float = 30.0) -> dict:
         def reached() -> dict | None:
             account = self.account(account_id, token=token)
             return account if account["status"] == status else None
 
-        return wait_until(reached, within=within, what=f"account {account_id} {status}")
+        return self.wait_until(reached, within=within, what=f"account {account_id} {status}")
+
+    def wait_until(self, probe: Callable[[], Any], *, within: float, what: str) -> Any:
+        """``tests.harness.waiting.wait_until``, where a part of the stack restarting means "not yet"."""
+        return wait_until(probe, within=within, what=what, transient=TRANSIENT)
 
     def make_idle_account(self, *, workspace_id: int) -> dict:
         """An account no worker runs (disconnected, on no worker): live traffic never touches it, so that a
         test can check that its bad requests changed nothing."""
         code = (
-            "import django, secrets, sys; django.setup()\n"
+            "import secrets\n"
             "from backend.accounts.models import WhatsAppAccount\n"
-            "a = WhatsAppAccount.objects.create(workspace_id=int(sys.argv[1]),"
-            " session_id='wa_' + secrets.token_hex(16), status='disconnected', status_reason='IDLE')\n"
-            "print(f'ACCOUNT={a.pk},{a.session_id}')\n"
+            "a = WhatsAppAccount.objects.create(workspace_id=spec, session_id='wa_' + secrets.token_hex(16),"
+            " status='disconnected', status_reason='IDLE')\n"
+            "result = {'id': a.pk, 'session_id': a.session_id, 'workspace_id': spec}\n"
         )
-        result = subprocess.run(
-            [PYTHON, "-c", code, str(workspace_id)],
-            env=self.django_env(),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        line = next(x for x in result.stdout.splitlines() if x.startswith("ACCOUNT="))
-        account_id, session_id = line.removeprefix("ACCOUNT=").split(",")
-        return {"id": int(account_id), "session_id": session_id, "workspace_id": workspace_id}
+        return run_django(self, code, workspace_id)
 
     # The worker --------------------------------------------------------------------------------------------
     def worker_call(self, method: str, path: str, body: bytes = b"") -> requests.Response:
@@ -135,14 +114,8 @@ class ReliabilityStack(LiveStack):
         self.scan(self.wait_qr(account["id"], token=token, within=within), phone_number=phone_number)
         return self.wait_status(account["id"], "connected", token=token, within=within)
 
-    # The phone ---------------------------------------------------------------------------------------------
-    def phone(self, method: str, path: str, body: dict | None = None) -> dict:
-        response = requests.request(method, f"{self.simulator_url}/phone/api{path}", json=body, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
     def scan(self, qr: str, *, phone_number: str) -> dict:
-        return self.phone("POST", "/scan", {"qr": qr, "phone_number": phone_number, "pushname": "Reliability"})
+        return self.phone.scan(qr, phone_number=phone_number, pushname="Reliability")
 
     # The live database -------------------------------------------------------------------------------------
     def sql(self, query: str, params: tuple | dict = ()) -> list[tuple]:
@@ -170,6 +143,18 @@ class ReliabilityStack(LiveStack):
     def log_mark(self, name: str) -> int:
         return len(self.processes[name].log())
 
+    def worker_records(self, mark: int, **fields: Any) -> list[dict[str, Any]]:
+        """The worker's log records (JSON lines) since ``log_mark("worker")`` whose fields equal ``fields``."""
+        records = []
+        for line in self.processes["worker"].log()[mark:].splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # the stack's own "--- start" lines, a partial last line
+            if isinstance(record, dict) and all(record.get(k) == v for k, v in fields.items()):
+                records.append(record)
+        return records
+
     def errors_since(self, name: str, mark: int) -> list[str]:
         """Error lines, 5xx answers and integrity errors a process logged since ``log_mark``."""
         log = self.processes[name].log()[mark:]
@@ -189,7 +174,7 @@ class ReliabilityStack(LiveStack):
 
 
 class WsgiStack(ReliabilityStack):
-    """HTTP served as in production (DESIGN.md): gunicorn with several worker processes, so that requests
+    """HTTP served as in production (docs/design.md): gunicorn with several worker processes, so that requests
     of one workspace really run at the same time (daphne runs Django's sync views in a single thread).
     No WebSocket on this stack."""
 
@@ -211,18 +196,3 @@ class BackendOnlyStack(ReliabilityStack):
     def define(self) -> None:
         super().define()
         self.processes = {"backend": self.processes["backend"]}
-
-
-def wait_until(probe: Callable[[], Any], *, within: float, what: str, every: float = 0.2) -> Any:
-    """Call ``probe`` until it returns something truthy (returned), or fail after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = probe()
-        except (requests.RequestException, psycopg.OperationalError) as exc:
-            last_error, value = exc, None
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError(f"no {what} within {within} s (last error: {last_error})")

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.stack import wait_until
-
 pytestmark = pytest.mark.slow
 
 PHONE = "4915123400501"
@@ -54,8 +52,8 @@ def statuses(stack, account_id: int) -> list[tuple[str, str]]:
 
 def test_a_killed_renderer_is_reported_and_the_account_comes_back(stack):
     olga = stack.make_people({"olga": "Olga's shop"})["olga"]
-    account = stack.connect(workspace_id=olga["workspace_id"], token=olga["token"])
-    stack.link(account, phone_number=PHONE, token=olga["token"])
+    account = stack.connect(workspace_id=olga.workspace_id, token=olga.token)
+    stack.link(account, phone_number=PHONE, token=olga.token)
     last = max(row[2] for row in stack.inbox(account["session_id"]))
 
     renderers = renderers_of(stack.processes["worker"].popen.pid)
@@ -63,17 +61,17 @@ def test_a_killed_renderer_is_reported_and_the_account_comes_back(stack):
     for pid in renderers:
         os.kill(pid, signal.SIGKILL)
 
-    wait_until(
+    stack.wait_until(
         lambda: ("disconnected", "BROWSER_CRASHED") in statuses(stack, account["id"]),
         within=30,
         what="the crash reported to the backend",
     )
-    wait_until(
+    stack.wait_until(
         lambda: statuses(stack, account["id"])[-1] == ("connected", ""),
         within=60,
         what="the account connected again",
     )
-    back = stack.account(account["id"], token=olga["token"])
+    back = stack.account(account["id"], token=olga.token)
     assert (back["phone_number"], back["is_primary"]) == (PHONE, True)
     after = [row[1] for row in stack.inbox(account["session_id"]) if row[2] > last]
     assert "qr_code_generated" not in after  # restored from its auth, no new QR

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.livestack import ROOT, free_port
+from tests.harness.livestack import ROOT, free_port
 from tests.reliability.stack import wait_until
 
 pytestmark = pytest.mark.slow

@@ -11,11 +11,12 @@ import time
 
 import pytest
 
-from tests.reliability.conftest import keep_logs
+from tests.reliability.conftest import running
 from tests.reliability.private_services import private_postgres
-from tests.reliability.stack import ReliabilityStack, wait_until
+from tests.reliability.stack import ReliabilityStack
 
-pytestmark = pytest.mark.slow
+# A private server restarted: never at the same time as the other such test (xdist group).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("private-services")]
 
 OUTAGE_S = 10
 
@@ -31,16 +32,13 @@ def stack(postgres, tmp_path_factory):
     live = ReliabilityStack(tmp_path_factory.mktemp("postgres-restart-stack"))
     live.admin_db_url = postgres.url
     live.db_url = postgres.url.rsplit("/", 1)[0] + "/" + live.db_name
-    try:
-        with live:
-            yield live
-    finally:
-        keep_logs(live, "test_postgres_restarted_under_the_backend")
+    with running(live, "test_postgres_restarted_under_the_backend") as started:
+        yield started
 
 
 def test_the_stack_recovers_from_a_postgres_restart_without_restarting(stack, postgres):
     lena = stack.make_people({"lena": "Lena's shop"})["lena"]
-    token, workspace_id = lena["token"], lena["workspace_id"]
+    token, workspace_id = lena.token, lena.workspace_id
     first = stack.connect(workspace_id=workspace_id, token=token)
     stack.link(first, phone_number="4915123400301", token=token)
     second = stack.connect(workspace_id=workspace_id, token=token)
@@ -55,7 +53,7 @@ def test_the_stack_recovers_from_a_postgres_restart_without_restarting(stack, po
     postgres.start()
 
     stack.wait_status(second["id"], "connected", token=token, within=60)
-    wait_until(lambda: stack.outbox_depth() == 0, within=30, what="an empty outbox")
+    stack.wait_until(lambda: stack.outbox_depth() == 0, within=30, what="an empty outbox")
     third = stack.connect(workspace_id=workspace_id, token=token)  # a whole new flow, Celery included
     stack.link(third, phone_number="4915123400303", token=token)
 

@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.livestack import BIN, ROOT
-from tests.reliability.conftest import ARTIFACTS, keep_logs
+from tests.harness.livestack import BIN, ROOT
+from tests.reliability.conftest import ARTIFACTS, running
 from tests.reliability.stack import BackendOnlyStack
 
 pytestmark = pytest.mark.slow
@@ -41,11 +41,8 @@ class RoomyBackendStack(BackendOnlyStack):
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
     live = RoomyBackendStack(tmp_path_factory.mktemp("schemathesis-stack"))
-    try:
-        with live:
-            yield live
-    finally:
-        keep_logs(live, "test_public_api_never_answers_500")
+    with running(live, "test_public_api_never_answers_500") as started:
+        yield started
 
 
 def schemathesis(backend, *extra: str, report: str, seconds: int) -> subprocess.CompletedProcess:
@@ -85,7 +82,7 @@ def schemathesis(backend, *extra: str, report: str, seconds: int) -> subprocess.
 def test_no_operation_answers_500_to_an_owner(backend):
     owner = backend.make_people({"kim": "Kim's shop"})["kim"]
     result = schemathesis(
-        backend, "-H", f"Authorization: Token {owner['token']}", report="schemathesis-owner.xml", seconds=45
+        backend, "-H", f"Authorization: Token {owner.token}", report="schemathesis-owner.xml", seconds=45
     )
     assert result.returncode in (0, 1), result.stdout[-6000:] + result.stderr[-2000:]
     assert undocumented_failures("schemathesis-owner.xml") == []

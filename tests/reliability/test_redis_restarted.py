@@ -14,11 +14,13 @@ import time
 import aiohttp
 import pytest
 
-from tests.reliability.conftest import keep_logs
+from tests.harness.waiting import wait_until_async
+from tests.reliability.conftest import running
 from tests.reliability.private_services import private_redis
 from tests.reliability.stack import ReliabilityStack
 
-pytestmark = pytest.mark.slow
+# A private server restarted: never at the same time as the other such test (xdist group).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("private-services")]
 
 REFUSED_SOCKETS: list[int | None] = []  # close codes of the sockets the backend closed before its hello
 
@@ -33,11 +35,8 @@ def redis_server():
 def stack(redis_server, tmp_path_factory):
     live = ReliabilityStack(tmp_path_factory.mktemp("redis-restart-stack"))
     live.redis_url = redis_server.url
-    try:
-        with live:
-            yield live
-    finally:
-        keep_logs(live, "test_redis_restarted")
+    with running(live, "test_redis_restarted") as started:
+        yield started
 
 
 class Socket:
@@ -79,7 +78,7 @@ class Socket:
 
 async def test_broadcasts_resume_after_a_redis_restart(stack, redis_server):
     mona = (await asyncio.to_thread(stack.make_people, {"mona": "Mona's shop"}))["mona"]
-    token, workspace_id = mona["token"], mona["workspace_id"]
+    token, workspace_id = mona.token, mona.workspace_id
     pids = {name: process.popen.pid for name, process in stack.processes.items()}
 
     async with Socket(stack, workspace_id, token) as before:
@@ -96,12 +95,13 @@ async def test_broadcasts_resume_after_a_redis_restart(stack, redis_server):
         assert seen is None or seen["phone_number"] == "4915123400401"
 
     async with Socket(stack, workspace_id, token) as after:  # the page reconnects, and catches up by the API
-        caught_up = await asyncio.to_thread(stack.account, first["id"], token=token)
-        deadline = time.monotonic() + 30  # the ready event may still be on its way (its delivery is retried)
-        while caught_up["status"] != "connected" and time.monotonic() < deadline:
-            await asyncio.sleep(0.3)
-            caught_up = await asyncio.to_thread(stack.account, first["id"], token=token)
-        assert (caught_up["status"], caught_up["is_primary"]) == ("connected", True)
+
+        async def connected() -> dict | None:  # the ready event may still be on its way (its delivery is retried)
+            account = await asyncio.to_thread(stack.account, first["id"], token=token)
+            return account if account["status"] == "connected" else None
+
+        caught_up = await wait_until_async(connected, within=30, what="the first account connected", every=0.3)
+        assert caught_up["is_primary"]
         second = await asyncio.to_thread(stack.connect, workspace_id=workspace_id, token=token)  # through Celery
         assert await after.next_for(second["id"], "qr_scanning")
         qr = await asyncio.to_thread(stack.wait_qr, second["id"], token=token)

@@ -19,7 +19,7 @@ def test_racing_set_primary_and_delete_leave_exactly_one_primary(race_stack):
     stack = race_stack
     mark = stack.log_mark("backend")
     fay = stack.make_people({"fay": "Fay's shop"})["fay"]
-    token, workspace_id = fay["token"], fay["workspace_id"]
+    token, workspace_id = fay.token, fay.workspace_id
     accounts = [stack.connect(workspace_id=workspace_id, token=token) for _ in range(4)]
     for n, account in enumerate(accounts):
         stack.link(account, phone_number=f"491512345{n:04d}", token=token)

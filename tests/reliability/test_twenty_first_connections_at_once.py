@@ -18,7 +18,7 @@ def test_twenty_connections_at_once_leave_one_primary(race_stack):
     stack = race_stack
     mark = stack.log_mark("backend")
     dora = stack.make_people({"dora": "Dora's shop"})["dora"]
-    token, workspace_id = dora["token"], dora["workspace_id"]
+    token, workspace_id = dora.token, dora.workspace_id
     phones = [f"49151234{n:05d}" for n in range(COUNT)]
 
     with ThreadPoolExecutor(COUNT) as pool:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.reliability.stack import wait_until
-
 PHONE = "4915123400777"
 
 
@@ -14,7 +12,7 @@ def test_the_same_phone_linked_twice_at_once_leaves_one_live_account(race_stack)
     stack = race_stack
     mark = stack.log_mark("backend")
     emil = stack.make_people({"emil": "Emil's shop"})["emil"]
-    token, workspace_id = emil["token"], emil["workspace_id"]
+    token, workspace_id = emil.token, emil.workspace_id
     accounts = [stack.connect(workspace_id=workspace_id, token=token) for _ in range(2)]
     qrs = [stack.wait_qr(a["id"], token=token) for a in accounts]
 
@@ -25,7 +23,7 @@ def test_the_same_phone_linked_twice_at_once_leaves_one_live_account(race_stack)
         listed = stack.api("GET", f"/api/v1/workspaces/{workspace_id}/accounts", token=token).json()
         return listed if len(listed) == 1 and listed[0]["status"] == "connected" else None
 
-    [survivor] = wait_until(settled, within=60, what="one live account for the phone")
+    [survivor] = stack.wait_until(settled, within=60, what="one live account for the phone")
     assert survivor["phone_number"] == PHONE
     assert survivor["is_primary"]
     rows = stack.sql(

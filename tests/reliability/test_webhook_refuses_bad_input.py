@@ -38,7 +38,7 @@ VALID_DATA = {
 def target(shared_stack):
     """An account in a workspace of its own, run by no worker: the session every bad event names."""
     gil = shared_stack.make_people({"gil": "Gil's shop"})["gil"]
-    return shared_stack.make_idle_account(workspace_id=gil["workspace_id"])
+    return shared_stack.make_idle_account(workspace_id=gil.workspace_id)
 
 
 def event_dict(account: dict, event_type: str, sequence: int = 10_000) -> dict:

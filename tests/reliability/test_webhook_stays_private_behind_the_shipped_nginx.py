@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.livestack import ROOT, free_port
+from tests.harness.livestack import ROOT, free_port
 from tests.reliability.conftest import keep_logs
 from tests.reliability.stack import ReliabilityStack, wait_until
 
@@ -156,7 +156,7 @@ def test_unsigned_requests_from_another_host_do_not_delay_the_real_worker(proxie
     assert requests.post(private + WEBHOOK, data=b"{}", timeout=20).status_code == 401
 
     people = stack.make_people({"nina": "Nginx workspace"})
-    token, workspace_id = people["nina"]["token"], people["nina"]["workspace_id"]
+    token, workspace_id = people["nina"].token, people["nina"].workspace_id
     created = requests.post(f"{public}/api/v1/workspaces/{workspace_id}/accounts",
                             headers={"Authorization": f"Token {token}"}, verify=cert, timeout=20)  # fmt: skip
     assert created.status_code == 201, created.text

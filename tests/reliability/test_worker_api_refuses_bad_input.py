@@ -46,8 +46,8 @@ BAD_START_BODIES = [
 def running(shared_stack) -> dict:
     """A session the worker runs, for the calls that need one."""
     jo = shared_stack.make_people({"jo": "Jo's shop"})["jo"]
-    account = shared_stack.connect(workspace_id=jo["workspace_id"], token=jo["token"])
-    shared_stack.wait_qr(account["id"], token=jo["token"])
+    account = shared_stack.connect(workspace_id=jo.workspace_id, token=jo.token)
+    shared_stack.wait_qr(account["id"], token=jo.token)
     return account
 
 

@@ -1,57 +1,16 @@
-"""Fixtures of the settings page's tests: the three people of every permission test (a workspace owner, a
-plain member, an outsider), and the real page in Chromium against a scripted backend (scripted.py)."""
+"""Fixtures of the settings page's tests: the owner signed in (the people are tests/harness/members.py's),
+and the real page in Chromium against a scripted backend (scripted.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
-from backend.accounts.models import Membership, Role, Workspace
 from tests.web.browser import launch
 from tests.web.scripted import ScriptedBackend
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test users only: hashing is not under test
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing():
-    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        yield
-
-
-@pytest.fixture
-def workspace(db) -> Workspace:
-    return Workspace.objects.create(name="Acme")
-
-
-@pytest.fixture
-def other_workspace(db) -> Workspace:
-    return Workspace.objects.create(name="Globex")
-
-
-def _member(django_user_model, username: str, workspace: Workspace | None, role: str):
-    user = django_user_model.objects.create_user(username=username, password="correct horse battery")
-    if workspace is not None:
-        Membership.objects.create(user=user, workspace=workspace, role=role)
-    return user
-
-
-@pytest.fixture
-def owner(django_user_model, workspace):
-    return _member(django_user_model, "olivia", workspace, Role.OWNER)
-
-
-@pytest.fixture
-def member(django_user_model, workspace):
-    return _member(django_user_model, "max", workspace, Role.MEMBER)
-
-
-@pytest.fixture
-def outsider(django_user_model, other_workspace):
-    return _member(django_user_model, "oscar", other_workspace, Role.OWNER)
 
 
 @pytest.fixture

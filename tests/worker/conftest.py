@@ -1,15 +1,10 @@
-"""Fixtures for the worker's tests: a signed webhook receiver, the simulator, and real workers.
-
-``WebhookReceiver`` is the backend's side of the contract reduced to what a test needs: it verifies every
-signature with ``shared.signing.verify`` (a bad one fails the test), parses the event, records it, and can
-play a backend that is down (``receiver.fail_with = 503``). ``start_worker()`` runs the real worker app,
-through its factory, on an ephemeral port, with the real Chromium, against the simulator.
+"""Fixtures for the worker's tests: a signed webhook receiver (tests/harness/receiver.py; a bad signature
+fails the test), the simulator, and real workers. ``start_worker()`` runs the real worker app, through its
+factory, on an ephemeral port, with the real Chromium, against the simulator.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import contextlib
 import dataclasses
 import json
@@ -27,15 +22,9 @@ from aiohttp import web
 from session_worker.app import create_app
 from session_worker.keys import MANAGER
 from session_worker.settings import Layout, Settings
-from shared.events import Event, parse_event
-from shared.signing import VerificationError, sign_request, verify
+from shared.signing import new_secret, sign_request
 from simulator.testing import RunningSimulator, running_simulator
-
-Predicate = Callable[[Event], bool]
-
-
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+from tests.harness.receiver import WebhookReceiver
 
 
 def free_socket() -> socket.socket:
@@ -43,71 +32,6 @@ def free_socket() -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     return sock
-
-
-class WebhookReceiver:
-    """A signed-webhook endpoint that records every event it accepts, in arrival order."""
-
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-        self.events: list[Event] = []  # accepted (2xx) deliveries, repeats included
-        self.refused: list[Event] = []  # deliveries answered with ``fail_with``
-        self.refused_at: list[float] = []  # loop time of each refusal
-        self.bad_signatures: list[str] = []
-        self.fail_with: int | None = None
-        self.fail_when: Predicate | None = None  # answer fail_with only to matching events
-        self.retry_after: str | None = None
-        self.url = ""
-        self._arrived = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/api/v1/whatsapp/webhook", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/api/v1/whatsapp/webhook"
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            verify([self.secret], request.headers, body)
-        except VerificationError as exc:
-            self.bad_signatures.append(str(exc))
-            return web.json_response({"error": str(exc)}, status=401)
-        event = parse_event(body)
-        assert request.headers["webhook-id"] == event.id
-        if self.fail_with is not None and (self.fail_when is None or self.fail_when(event)):
-            self.refused.append(event)
-            self.refused_at.append(asyncio.get_running_loop().time())
-            headers = {"Retry-After": self.retry_after} if self.retry_after else {}
-            return web.json_response({"error": "down"}, status=self.fail_with, headers=headers)
-        self.events.append(event)
-        self._arrived.set()
-        return web.json_response({"ok": True})
-
-    def of(self, session_id: str, *types: str) -> list[Event]:
-        return [e for e in self.events if e.session_id == session_id and (not types or e.type in types)]
-
-    async def wait_for(self, predicate: Predicate, *, within: float = 20.0, after: int = 0) -> Event:
-        """The first accepted event (from index ``after`` on) that matches ``predicate``."""
-        async with asyncio.timeout(within):
-            while True:
-                for event in self.events[after:]:
-                    if predicate(event):
-                        return event
-                self._arrived.clear()
-                await self._arrived.wait()
-
-    async def wait_for_type(self, session_id: str, type: str, *, within: float = 20.0, after: int = 0) -> Event:
-        return await self.wait_for(lambda e: e.session_id == session_id and e.type == type, within=within, after=after)
 
 
 @dataclasses.dataclass
@@ -144,13 +68,9 @@ class RunningWorker:
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[WebhookReceiver]:
-    hook = WebhookReceiver(new_secret())
-    await hook.start()
-    try:
+    async with WebhookReceiver(new_secret()) as hook:
         yield hook
-    finally:
         assert not hook.bad_signatures, hook.bad_signatures
-        await hook.close()
 
 
 @pytest.fixture
@@ -214,18 +134,6 @@ async def start_worker(
             with contextlib.suppress(Exception):
                 await worker.runner.cleanup()
         await http.close()
-
-
-async def wait_until(check: Callable[[], Any], *, within: float = 10.0, pause: float = 0.05) -> Any:
-    """Poll ``check`` (sync or async) until it returns something truthy."""
-    async with asyncio.timeout(within):
-        while True:
-            value = check()
-            if asyncio.iscoroutine(value):
-                value = await value
-            if value:
-                return value
-            await asyncio.sleep(pause)
 
 
 async def link(worker: RunningWorker, sim: RunningSimulator, receiver: WebhookReceiver, session_id: str,

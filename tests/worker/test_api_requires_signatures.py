@@ -3,8 +3,7 @@ health and metrics are open."""
 
 import json
 
-from shared.signing import sign_request
-from tests.worker.conftest import new_secret
+from shared.signing import new_secret, sign_request
 
 
 async def test_an_unsigned_call_is_refused_with_the_reason(start_worker):

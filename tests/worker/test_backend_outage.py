@@ -1,6 +1,7 @@
 """While the backend is down nothing is lost; when it comes back the queue drains, in order, each event once."""
 
-from tests.worker.conftest import session_id, wait_until
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import session_id
 
 
 async def test_events_queued_during_an_outage_are_delivered_once_in_order(start_worker, receiver, sim):
@@ -9,10 +10,10 @@ async def test_events_queued_during_an_outage_are_delivered_once_in_order(start_
     receiver.fail_with = 503
     receiver.fail_when = lambda event: event.session_id == sid
     await worker.start_session(sid)
-    await wait_until(lambda: worker.manager.get(sid).qr is not None)  # the worker has read it (and queued it)
+    await wait_until_async(lambda: worker.manager.get(sid).qr is not None)  # the worker has read it (and queued it)
     await sim.scan(worker.manager.get(sid).qr, phone_number="5511999990007")
-    await wait_until(lambda: worker.manager.get(sid).state == "READY")
-    await wait_until(lambda: len(receiver.refused) >= 3)  # it kept retrying
+    await wait_until_async(lambda: worker.manager.get(sid).state == "READY")
+    await wait_until_async(lambda: len(receiver.refused) >= 3)  # it kept retrying
     assert receiver.of(sid) == []
 
     receiver.fail_with = None
@@ -36,7 +37,7 @@ async def test_retry_after_is_honoured(start_worker, receiver):
     receiver.fail_with, receiver.retry_after = 429, "1"
     receiver.fail_when = lambda event: event.session_id == sid
     await worker.start_session(sid)
-    await wait_until(lambda: len(receiver.refused) >= 2, within=5)
+    await wait_until_async(lambda: len(receiver.refused) >= 2, within=5)
 
     gap = receiver.refused_at[1] - receiver.refused_at[0]
 

@@ -1,7 +1,8 @@
 """A ready session whose connection is cut (longer than the grace) reports CONNECTION_LOST, keeps its page,
 and is ready again, with the same phone number, when the connection comes back."""
 
-from tests.worker.conftest import link, session_id, wait_until
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import link, session_id
 
 
 async def test_a_cut_connection_is_reported_and_recovered(start_worker, receiver, sim):
@@ -20,4 +21,4 @@ async def test_a_cut_connection_is_reported_and_recovered(start_worker, receiver
         lambda e: e.session_id == sid and e.type == "session_ready" and e.sequence > lost.sequence
     )
     assert back.data["phone_number"] == "5511999990013" and back.sequence > ready_before.sequence
-    await wait_until(lambda: worker.manager.get(sid).state == "READY")
+    await wait_until_async(lambda: worker.manager.get(sid).state == "READY")

@@ -4,7 +4,8 @@ import contextlib
 
 from playwright.async_api import Error as PlaywrightError
 
-from tests.worker.conftest import link, session_id, wait_until
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import link, session_id
 
 
 async def test_a_killed_renderer_is_reported_and_the_session_restarts_ready(start_worker, receiver, sim):
@@ -65,7 +66,7 @@ async def test_health_is_ready_again_after_the_browser_dies_with_no_session(star
 
     await browser.close()
 
-    await wait_until(lambda: worker.manager.host.ready and worker.manager.host.browser is not browser)
+    await wait_until_async(lambda: worker.manager.host.ready and worker.manager.host.browser is not browser)
     status, health = await worker.call("GET", "/health")
     assert status == 200 and health["ready"] is True
 

@@ -7,7 +7,9 @@ import aiohttp
 from session_worker.delivery import Delivery, backoff_s, retry_after_s
 from session_worker.metrics import Metrics
 from session_worker.store import Store
-from tests.worker.conftest import new_secret, wait_until, worker_settings
+from shared.signing import new_secret
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import worker_settings
 
 
 async def test_a_rejected_event_is_dead_and_the_next_one_is_delivered(receiver, tmp_path, caplog):
@@ -31,7 +33,7 @@ async def test_a_rejected_event_is_dead_and_the_next_one_is_delivered(receiver, 
         assert delivered.sequence == first.sequence + 1
         assert [e.id for e in receiver.refused] == [first.id]
         assert "WEBHOOK REJECTED" in caplog.text
-        assert await wait_until(lambda: _drained(store))
+        assert await wait_until_async(lambda: _drained(store))
     finally:
         await delivery.close()
         await http.close()

@@ -1,6 +1,7 @@
 """Logout from the phone and a conflict are detected and reported with their reason."""
 
-from tests.worker.conftest import link, session_id, wait_until
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import link, session_id
 
 
 async def test_logout_from_the_phone_reports_logout_and_wipes_the_auth(start_worker, receiver, sim):
@@ -15,7 +16,7 @@ async def test_logout_from_the_phone_reports_logout_and_wipes_the_auth(start_wor
     ended = await receiver.wait_for_type(sid, "session_disconnected")
     assert ended.data["reason"] == "LOGOUT"
     assert worker.manager.get(sid).state == "DISCONNECTED"
-    await wait_until(lambda: not host.session_dir(sid).exists())
+    await wait_until_async(lambda: not host.session_dir(sid).exists())
     assert (await worker.manager.store.session_get(sid)).desired == "logged_out"
 
 

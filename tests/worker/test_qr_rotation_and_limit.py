@@ -3,7 +3,8 @@ stops and frees its browser context."""
 
 import pytest
 
-from tests.worker.conftest import session_id, wait_until
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import session_id
 
 
 @pytest.fixture
@@ -38,5 +39,5 @@ async def test_a_session_ended_by_the_qr_limit_is_not_restored(start_worker, rec
 
     again = await start_worker()
 
-    await wait_until(lambda: again.manager is not None)
+    await wait_until_async(lambda: again.manager is not None)
     assert sid not in again.manager.sessions

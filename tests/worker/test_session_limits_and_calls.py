@@ -1,6 +1,7 @@
 """MAX_SESSIONS, stop, logout, screenshot and the pairing code through the signed API."""
 
-from tests.worker.conftest import link, session_id, wait_until
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import link, session_id
 
 
 async def test_a_start_beyond_max_sessions_is_refused_with_503(start_worker, receiver):
@@ -28,7 +29,7 @@ async def test_stop_keeps_the_auth_and_logout_wipes_it(start_worker, receiver, s
         lambda e: e.session_id == sid and e.type == "session_ready" and e.sequence > stopped.sequence
     )
     assert restored.data["phone_number"] == "5511999990008"
-    await wait_until(lambda: worker.manager.get(sid).state == "READY")
+    await wait_until_async(lambda: worker.manager.get(sid).state == "READY")
 
     status, view = await worker.call("POST", f"/sessions/{sid}/logout")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from session_worker.settings import Layout, Settings, SettingsError
-from tests.worker.conftest import new_secret
+from shared.signing import new_secret
 
 SECRET = new_secret()
 REQUIRED = {"BACKEND_WEBHOOK_URL": "http://127.0.0.1:8000/api/v1/whatsapp/webhook", "WHATSAPP_HMAC_SECRET": SECRET}

@@ -13,7 +13,8 @@ import aiohttp
 import pytest
 
 from shared.signing import sign_request
-from tests.worker.conftest import free_socket, session_id, wait_until
+from tests.harness.waiting import wait_until_async
+from tests.worker.conftest import free_socket, session_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +46,7 @@ class WorkerProcess:
                         return response.status == 200
                 return False
 
-            await wait_until(healthy, within=20)
+            await wait_until_async(healthy, within=20)
 
     async def call(self, method: str, path: str, body: bytes = b"") -> tuple[int, dict]:
         headers = sign_request([self.env["WHATSAPP_HMAC_SECRET"]], method, path, body)
@@ -102,7 +103,7 @@ async def _link(worker: WorkerProcess, sim, receiver, sid: str, phone_number: st
     async def ready() -> bool:
         return (await worker.call("GET", f"/sessions/{sid}"))[1]["state"] == "READY"
 
-    await wait_until(ready, within=20)
+    await wait_until_async(ready, within=20)
 
 
 async def test_a_linked_session_survives_kill_9_of_the_whole_worker(worker_process, receiver, sim):
@@ -144,13 +145,13 @@ async def test_events_in_the_outbox_survive_kill_9(worker_process, receiver, sim
     receiver.fail_with = 503
     receiver.fail_when = lambda event: event.session_id == sid and event.type == "session_ready"
     await _link(worker, sim, receiver, sid, "5511999990011")
-    await wait_until(lambda: receiver.refused)
+    await wait_until_async(lambda: receiver.refused)
 
     await worker.kill_group()
     receiver.fail_with = None
     await worker_process()
 
-    await wait_until(lambda: len(receiver.of(sid, "session_ready")) >= 2, within=30)
+    await wait_until_async(lambda: len(receiver.of(sid, "session_ready")) >= 2, within=30)
     ready = receiver.of(sid, "session_ready")
     assert ready[0].id == receiver.refused[0].id  # the very event that was queued before the kill
     assert ready[0].sequence < ready[1].sequence

@@ -1,4 +1,5 @@
-"""The live stack for end-to-end tests and benchmarks: every part as its own process on loopback.
+"""The live stack for end-to-end, reliability and docs tests and the benchmarks: every part as its own process
+on loopback.
 
 PostgreSQL (a fresh database per stack), Redis (a key prefix of its own, so that stacks running at the same
 time never take each other's Celery tasks or broadcasts; its keys are deleted at stop), the simulator, the
@@ -19,14 +20,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 
 from shared.signing import new_secret
+from tests.harness.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
@@ -38,24 +41,21 @@ def free_port() -> int:
 
 
 def wait_http(url: str, *, timeout: float = 60.0, process: subprocess.Popen | None = None, ok=(200,)) -> None:
-    deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
+    """Until ``url`` answers one of ``ok``; fails at once if ``process`` (the one serving it) exits."""
+
+    def answers() -> bool:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{url}: the process exited with {process.returncode} before answering")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL we built)
-                if response.status in ok:
-                    return
-                last = str(response.status)
+                status = response.status
         except urllib.error.HTTPError as exc:
-            if exc.code in ok:
-                return
-            last = str(exc.code)
-        except OSError as exc:
-            last = str(exc)
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout} s (last: {last})")
+            status = exc.code
+        if status not in ok:
+            raise ConnectionError(f"answered {status}")
+        return True
+
+    wait_until(answers, within=timeout, what=f"answer from {url}", every=0.1, transient=(OSError,))
 
 
 @dataclass
@@ -109,6 +109,20 @@ class Process:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def simulator_process(
+    folder: Path, port: int, *, profile: str = "instant", args: Sequence[str] = (), env: dict[str, str]
+) -> Process:
+    """``python -m simulator`` on loopback ``port``, its devices under ``folder/simulator``, its log beside."""
+    argv = ["--host", "127.0.0.1", "--port", str(port), "--profile", profile, "--data-dir", str(folder / "simulator")]
+    return Process(
+        "simulator",
+        [PYTHON, "-m", "simulator", *argv, *args],
+        env,
+        folder / "simulator.log",
+        ready_url=f"http://127.0.0.1:{port}/phone/api/devices",
+    )
 
 
 @dataclass
@@ -204,25 +218,12 @@ class LiveStack:
     def define(self) -> None:
         logs = self.folder
         self.processes = {
-            "simulator": Process(
-                "simulator",
-                [
-                    PYTHON,
-                    "-m",
-                    "simulator",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.ports["simulator"]),
-                    "--profile",
-                    self.simulator_profile,
-                    "--data-dir",
-                    str(self.folder / "simulator"),
-                    *self.simulator_args,
-                ],
-                self.common_env(),
-                logs / "simulator.log",
-                ready_url=f"{self.simulator_url}/phone/api/devices",
+            "simulator": simulator_process(
+                self.folder,
+                self.ports["simulator"],
+                profile=self.simulator_profile,
+                args=self.simulator_args,
+                env=self.common_env(),
             ),
             "backend": Process(
                 "backend",

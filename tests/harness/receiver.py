@@ -1,0 +1,107 @@
+"""A signed webhook endpoint that plays the backend for a session worker.
+
+``WebhookReceiver`` is the backend's side of the contract reduced to what a test or a measure needs: it
+verifies every delivery with ``shared.signing.verify`` (a bad signature is answered 401 and recorded in
+``bad_signatures``), parses the event, records it with its arrival time, and can play a backend that is
+down (``receiver.fail_with = 503``, for every event or those ``fail_when`` matches).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from aiohttp import web
+
+from shared.events import Event, parse_event
+from shared.signing import VerificationError, verify
+
+Predicate = Callable[[Event], bool]
+PATH = "/api/v1/whatsapp/webhook"
+
+
+class WebhookReceiver:
+    """Records every event it accepts, in arrival order; ``async with WebhookReceiver(secret) as hook``."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.events: list[Event] = []  # accepted (2xx) deliveries, repeats included
+        self.arrived_at: dict[str, float] = {}  # event id -> time.monotonic() of its first acceptance
+        self.refused: list[Event] = []  # deliveries answered with ``fail_with``
+        self.refused_at: list[float] = []  # loop time of each refusal
+        self.bad_signatures: list[str] = []
+        self.fail_with: int | None = None
+        self.fail_when: Predicate | None = None  # answer fail_with only to matching events
+        self.retry_after: str | None = None
+        self.url = ""
+        self._arrived = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(PATH, self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}{PATH}"
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> WebhookReceiver:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            verify([self.secret], request.headers, body)
+        except VerificationError as exc:
+            self.bad_signatures.append(str(exc))
+            return web.json_response({"error": str(exc)}, status=401)
+        event = parse_event(body)
+        assert request.headers["webhook-id"] == event.id
+        if self.fail_with is not None and (self.fail_when is None or self.fail_when(event)):
+            self.refused.append(event)
+            self.refused_at.append(asyncio.get_running_loop().time())
+            headers = {"Retry-After": self.retry_after} if self.retry_after else {}
+            return web.json_response({"error": "down"}, status=self.fail_with, headers=headers)
+        self.events.append(event)
+        self.arrived_at.setdefault(event.id, time.monotonic())
+        self._arrived.set()
+        return web.json_response({"status": "applied"})
+
+    def of(self, session_id: str, *types: str) -> list[Event]:
+        return [e for e in self.events if e.session_id == session_id and (not types or e.type in types)]
+
+    def first(self, session_id: str, type: str) -> Event | None:
+        return next(iter(self.of(session_id, type)), None)
+
+    async def _until(self, found: Callable[[], object], within: float) -> None:
+        async with asyncio.timeout(within):
+            while not found():
+                self._arrived.clear()
+                await self._arrived.wait()
+
+    async def wait_for(self, predicate: Predicate, *, within: float = 20.0, after: int = 0) -> Event:
+        """The first accepted event (from index ``after`` on) that matches ``predicate``."""
+
+        def match() -> Event | None:
+            return next((e for e in self.events[after:] if predicate(e)), None)
+
+        await self._until(match, within)
+        return match()
+
+    async def wait_for_type(self, session_id: str, type: str, *, within: float = 20.0, after: int = 0) -> Event:
+        return await self.wait_for(lambda e: e.session_id == session_id and e.type == type, within=within, after=after)
+
+    async def wait_all(self, session_ids: list[str], type: str, *, within: float) -> dict[str, Event]:
+        """The first ``type`` event of every session in ``session_ids``."""
+        await self._until(lambda: all(self.first(s, type) for s in session_ids), within)
+        return {s: self.first(s, type) for s in session_ids}
