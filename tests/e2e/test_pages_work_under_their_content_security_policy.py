@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import panel_account_id, shown_qr, sign_in
-from tests.harness.people import make_people
 from tests.harness.livestack import LiveStack
+from tests.harness.people import make_people
 
 pytestmark = pytest.mark.slow
 
