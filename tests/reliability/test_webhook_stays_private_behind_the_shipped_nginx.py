@@ -119,7 +119,12 @@ def proxied(tmp_path_factory):
                 folder / "nginx", site_conf(ports=ports, backend_port=stack.ports["backend"], cert=cert, key=key)
             )
             public = f"https://localhost:{ports['https']}"
-            wait_until(lambda: requests.get(f"{public}/healthz", verify=cert, timeout=5).ok, within=30, what="nginx")
+            wait_until(
+                lambda: requests.get(f"{public}/healthz", verify=cert, timeout=5).ok,
+                within=30,
+                what="nginx",
+                transient=(requests.RequestException,),
+            )
             yield (
                 stack,
                 nginx,
