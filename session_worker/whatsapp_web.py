@@ -18,9 +18,10 @@ A change of WhatsApp Web is a change of this file.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 from urllib.parse import urlsplit
+
+from shared.events import PHONE_RE
 
 BINDING = "__waWorkerReport"
 
@@ -39,7 +40,6 @@ NEXT_QR_LIFETIME_S = 20
 
 # Users on these servers are phone numbers; "lid" is a privacy id and never a phone number.
 PHONE_SERVERS = frozenset({"c.us", "s.whatsapp.net"})
-_PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")
 
 
 def qr_lifetime_s(qr_count: int) -> int:
@@ -157,6 +157,6 @@ def parse_me(raw: Any) -> Me | None:
     if not isinstance(raw, dict):
         return None
     user, server = raw.get("user"), raw.get("server")
-    if not isinstance(user, str) or server not in PHONE_SERVERS or not _PHONE_RE.match(user):
+    if not isinstance(user, str) or server not in PHONE_SERVERS or not PHONE_RE.match(user):
         return None
     return Me(phone_number=user, pushname=str(raw.get("pushname") or ""), platform=str(raw.get("platform") or ""))
