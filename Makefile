@@ -6,7 +6,7 @@ VENV := .venv/bin
 TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://whatsapp:whatsapp@127.0.0.1:5432/whatsapp} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} CHROMIUM_PATH=$${CHROMIUM_PATH:-/usr/bin/chromium}
 
-.PHONY: setup services lint test test-fast run bench migrations-check clean
+.PHONY: setup services lint test run bench clean
 
 setup:
 	@bash scripts/setup.sh

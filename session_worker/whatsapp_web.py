@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-from urllib.parse import urlsplit
 
 from shared.events import PHONE_RE
 
@@ -32,7 +31,6 @@ QR_LIMIT_STATE = "UNPAIRED_IDLE"
 CONNECTED_STATE = "CONNECTED"
 CONFLICT_STATE = "CONFLICT"
 CONNECTION_LOST_STATES = frozenset({"TIMEOUT", "OPENING", "DISCONNECTED"})  # after CONNECTED: no stream
-WAITING_STATES = frozenset({"OPENING", "PAIRING", "UNLAUNCHED"})
 
 # QR lifetimes: the first ref lives 60 s, the next ones 20 s each.
 FIRST_QR_LIFETIME_S = 60
@@ -44,10 +42,6 @@ PHONE_SERVERS = frozenset({"c.us", "s.whatsapp.net"})
 
 def qr_lifetime_s(qr_count: int) -> int:
     return FIRST_QR_LIFETIME_S if qr_count <= 1 else NEXT_QR_LIFETIME_S
-
-
-def is_post_logout_url(url: str) -> bool:
-    return "post_logout=1" in (urlsplit(url).query or "")
 
 
 INIT_SCRIPT = r"""
@@ -121,13 +115,6 @@ ME_PROBE = r"""
     pushname: info.pushname == null ? "" : String(info.pushname),
     platform: info.platform == null ? "" : String(info.platform),
   };
-}
-"""
-
-STATE_PROBE = r"""
-() => {
-  try { const s = window.require("WAWebSocketModel").Socket; return { state: s.state, has_synced: !!s.hasSynced }; }
-  catch (e) { return null; }
 }
 """
 
