@@ -9,7 +9,7 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://whatsapp:whatsapp@127.
 # process: see the README for why (measured on this 2-core machine).
 TEST_PROCESSES ?= 0
 
-.PHONY: setup services lint test test-fast run bench migrations-check clean
+.PHONY: setup services lint test run bench clean
 
 setup:
 	@bash scripts/setup.sh

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -16,12 +15,13 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from session_worker.keys import HOST, MANAGER, METRICS, SETTINGS
-from session_worker.sessions import SessionError
+from session_worker.manager import SessionError
+from session_worker.session import Session
+from shared.events import PHONE_RE
 from shared.signing import TOLERANCE_SECONDS, VerificationError, verify_request
 
 log = logging.getLogger("session_worker.api")
 
-PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -69,6 +69,23 @@ async def signed_requests(request: web.Request, handler: Handler) -> web.StreamR
         return _error(exc.status, exc.reason, str(exc))
 
 
+def _view(session: Session) -> dict:
+    """A session as the API answers it."""
+    return {
+        "session_id": session.session_id,
+        "workspace_id": session.workspace_id,
+        "state": session.state.value,
+        "qr": session.qr,
+        "qr_count": session.qr_count,
+        "phone_number": session.phone_number,
+        "pushname": session.pushname,
+        "platform": session.platform,
+        "sequence": session.sequence,
+        "started_at": session.started_at,
+        "updated_at": session.updated_at,
+    }
+
+
 async def _json_object(request: web.Request) -> dict:
     try:
         data = json.loads(await request.read() or b"{}")
@@ -85,42 +102,41 @@ async def start_session(request: web.Request) -> web.Response:
     if not isinstance(session_id, str) or not isinstance(workspace_id, str | int) or isinstance(workspace_id, bool):
         raise SessionError(400, "invalid_body", 'expected {"session_id": "...", "workspace_id": "..."}')
     session, started = await request.app[MANAGER].start(session_id=session_id, workspace_id=str(workspace_id))
-    return web.json_response(session.view(), status=201 if started else 200)
+    return web.json_response(_view(session), status=201 if started else 200)
 
 
 async def list_sessions(request: web.Request) -> web.Response:
-    return web.json_response({"sessions": [s.view() for s in request.app[MANAGER].sessions.values()]})
+    return web.json_response({"sessions": [_view(s) for s in request.app[MANAGER].sessions.values()]})
 
 
 async def get_session(request: web.Request) -> web.Response:
     session = request.app[MANAGER].get(request.match_info["session_id"])
-    return web.json_response({**session.view(), "history": list(session.history)})
+    return web.json_response({**_view(session), "history": list(session.history)})
 
 
 async def stop_session(request: web.Request) -> web.Response:
-    session = request.app[MANAGER].get(request.match_info["session_id"])
-    await session.stop()
-    return web.json_response(session.view())
+    session = await request.app[MANAGER].stop(request.match_info["session_id"])
+    return web.json_response(_view(session))
 
 
 async def logout_session(request: web.Request) -> web.Response:
-    session = request.app[MANAGER].get(request.match_info["session_id"])
-    await session.logout()
-    return web.json_response(session.view())
+    session = await request.app[MANAGER].logout(request.match_info["session_id"])
+    return web.json_response(_view(session))
 
 
 async def screenshot(request: web.Request) -> web.Response:
-    session = request.app[MANAGER].get(request.match_info["session_id"])
-    return web.Response(body=await session.screenshot(), content_type="image/png")
+    screenshot = await request.app[MANAGER].screenshot(request.match_info["session_id"])
+    return web.Response(body=screenshot, content_type="image/png")
 
 
 async def pairing_code(request: web.Request) -> web.Response:
-    session = request.app[MANAGER].get(request.match_info["session_id"])
+    manager = request.app[MANAGER]
+    session = manager.get(request.match_info["session_id"])
     phone_number = (await _json_object(request)).get("phone_number")
     if not isinstance(phone_number, str) or not PHONE_RE.match(phone_number.lstrip("+")):
         raise SessionError(400, "invalid_phone_number", "phone_number must be E.164 digits")
     try:
-        code = await session.pairing_code(phone_number.lstrip("+"))
+        code = await manager.pairing_code(session.session_id, phone_number.lstrip("+"))
     except TimeoutError:
         raise SessionError(504, "page_timeout", "the page did not give a pairing code in time") from None
     return web.json_response({"code": code})

@@ -1,11 +1,13 @@
-"""The app factory: every resource is opened and closed in one ``cleanup_ctx``, in dependency order."""
+"""The app factory: each resource is opened and closed by its own ``cleanup_ctx``, in dependency order
+(store, HTTP client, delivery, browser host, session manager and the restore, background loops); aiohttp
+closes them in reverse, and closes the ones already open when a later one fails to open."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 
 import aiohttp
 from aiohttp import web
@@ -14,9 +16,9 @@ from session_worker.api import setup_routes
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
 from session_worker.heartbeat import heartbeat_loop
-from session_worker.keys import HOST, MANAGER, METRICS, SETTINGS
+from session_worker.keys import DELIVERY, HOST, HTTP, MANAGER, METRICS, SETTINGS, STORE
+from session_worker.manager import SessionManager
 from session_worker.metrics import Metrics
-from session_worker.sessions import SessionManager
 from session_worker.settings import Settings
 from session_worker.store import Store
 
@@ -24,42 +26,85 @@ log = logging.getLogger("session_worker.app")
 
 OUTBOX_FILE = "worker.sqlite3"
 DELIVERED_KEPT_S = 86_400
+OUTBOX_PRUNE_INTERVAL_S = 3600
 
 
-async def _resources(app: web.Application) -> AsyncIterator[None]:
-    settings, metrics = app[SETTINGS], app[METRICS]
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    """The outbox, sequences and desired states, on disk."""
+    settings = app[SETTINGS]
     settings.session_data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.session_data_dir / OUTBOX_FILE)
     await store.open()
-    http = aiohttp.ClientSession()
-    delivery = Delivery(settings=settings, store=store, http=http, metrics=metrics)
-    host = BrowserHost(settings=settings, metrics=metrics)
-    manager = SessionManager(settings=settings, store=store, delivery=delivery, host=host, metrics=metrics)
-    background: list[asyncio.Task] = []
+    app[STORE] = store
     try:
-        await delivery.start()
-        await host.start()
-        app[HOST], app[MANAGER] = host, manager
-        background.append(asyncio.create_task(heartbeat_loop(manager=manager, http=http), name="heartbeat"))
-        background.append(asyncio.create_task(manager.save_auth_loop(), name="save-auth"))
-        background.append(asyncio.create_task(_prune_outbox(store), name="prune-outbox"))
-        await manager.restore_all()
-        log.info(
-            "worker started",
-            extra={"worker_id": settings.worker_id, "layout": settings.layout.value, "base_url": settings.base_url},
-        )
         yield
     finally:
-        for task in background:
+        await store.close()
+        log.info("worker stopped", extra={"worker_id": settings.worker_id})
+
+
+async def _http(app: web.Application) -> AsyncIterator[None]:
+    """One HTTP client for the webhooks and the heartbeats."""
+    async with aiohttp.ClientSession() as http:
+        app[HTTP] = http
+        yield
+
+
+async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    """Webhook delivery: it resumes at once what the outbox still holds from before a restart."""
+    delivery = Delivery(settings=app[SETTINGS], store=app[STORE], http=app[HTTP], metrics=app[METRICS])
+    app[DELIVERY] = delivery
+    try:
+        await delivery.start()
+        yield
+    finally:
+        await delivery.close()
+
+
+async def _browser(app: web.Application) -> AsyncIterator[None]:
+    """Playwright and Chromium."""
+    host = BrowserHost(settings=app[SETTINGS], metrics=app[METRICS])
+    app[HOST] = host
+    try:
+        await host.start()
+        yield
+    finally:
+        await host.close()
+
+
+async def _sessions(app: web.Application) -> AsyncIterator[None]:
+    """The session manager; the sessions that should run are restored from their kept auth."""
+    manager = SessionManager(
+        settings=app[SETTINGS], store=app[STORE], delivery=app[DELIVERY], host=app[HOST], metrics=app[METRICS]
+    )
+    app[MANAGER] = manager
+    try:
+        await manager.restore_all()
+        yield
+    finally:
+        await manager.close()  # every session keeps its auth and its wish to run
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """The heartbeat, the periodic save of ready sessions' auth, the outbox's pruning."""
+    settings, manager = app[SETTINGS], app[MANAGER]
+    loops: list[Coroutine] = [
+        heartbeat_loop(manager=manager, http=app[HTTP]),
+        manager.save_auth_loop(),
+        _prune_outbox(app[STORE]),
+    ]
+    tasks = [asyncio.create_task(loop, name=loop.__name__) for loop in loops]
+    log.info(
+        "worker started",
+        extra={"worker_id": settings.worker_id, "layout": settings.layout.value, "base_url": settings.base_url},
+    )
+    try:
+        yield
+    finally:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await manager.close()
-        await host.close()
-        await delivery.close()
-        await http.close()
-        await store.close()
-        log.info("worker stopped", extra={"worker_id": settings.worker_id})
 
 
 async def _prune_outbox(store: Store) -> None:
@@ -68,13 +113,13 @@ async def _prune_outbox(store: Store) -> None:
         removed = await store.outbox_prune(older_than_s=DELIVERED_KEPT_S)
         if removed:
             log.info("outbox pruned", extra={"removed": removed})
-        await asyncio.sleep(3600)
+        await asyncio.sleep(OUTBOX_PRUNE_INTERVAL_S)
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics.create()
-    app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.extend([_store, _http, _delivery, _browser, _sessions, _background])
     setup_routes(app)
     return app

@@ -9,7 +9,7 @@ import time
 
 import aiohttp
 
-from session_worker.sessions import SessionManager
+from session_worker.manager import SessionManager
 from session_worker.store import HEARTBEAT_KEY
 from shared.events import EventType, make_event
 from shared.signing import sign

@@ -1,13 +1,19 @@
-"""Typed keys of the app's shared state."""
+"""Typed keys of the app's shared state (each set by the ``cleanup_ctx`` of session_worker/app.py that opens it)."""
 
+import aiohttp
 from aiohttp import web
 
 from session_worker.browser import BrowserHost
+from session_worker.delivery import Delivery
+from session_worker.manager import SessionManager
 from session_worker.metrics import Metrics
-from session_worker.sessions import SessionManager
 from session_worker.settings import Settings
+from session_worker.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
+STORE = web.AppKey("store", Store)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+DELIVERY = web.AppKey("delivery", Delivery)
 HOST = web.AppKey("host", BrowserHost)
 MANAGER = web.AppKey("manager", SessionManager)

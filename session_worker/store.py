@@ -1,7 +1,7 @@
 """The worker's durable state: a SQLite file in SESSION_DATA_DIR (WAL, synchronous=FULL).
 
 - ``sessions``: every session this worker was told to run, its workspace, what it should be doing after a
-  restart (``desired``: running, stopped, logged_out) and its event ``sequence``, which only grows.
+  restart (``desired``, a :class:`DesiredState`) and its event ``sequence``, which only grows.
 - ``outbox``: every event, written (and fsynced) before anything is sent; rows leave ``pending`` for
   ``delivered`` or ``dead`` (a 4xx that retrying cannot fix).
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
 import os
 import sqlite3
 import time
@@ -24,11 +25,20 @@ from shared.events import Event, make_event
 
 T = TypeVar("T")
 
-SCHEMA = """
+
+class DesiredState(enum.StrEnum):
+    """What the backend wants of a session, kept across restarts of the worker."""
+
+    RUNNING = "running"  # restored at the next start (when its auth is on disk)
+    STOPPED = "stopped"  # stopped on request, or ended keeping its auth (QR limit, conflict): not restored
+    LOGGED_OUT = "logged_out"  # logged out, its auth wiped: not restored
+
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS sessions (
     session_id TEXT PRIMARY KEY,
     workspace_id TEXT NOT NULL,
-    desired TEXT NOT NULL DEFAULT 'running',
+    desired TEXT NOT NULL DEFAULT '{DesiredState.RUNNING}',
     sequence INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL
 );
@@ -54,7 +64,7 @@ HEARTBEAT_KEY = ""  # the sequence row of events that belong to no session
 class SessionRecord:
     session_id: str
     workspace_id: str
-    desired: str
+    desired: DesiredState
     sequence: int
 
 
@@ -66,6 +76,11 @@ class OutboxRow:
     type: str
     body: bytes
     attempts: int
+
+
+def _session_record(row: tuple) -> SessionRecord:
+    session_id, workspace_id, desired, sequence = row
+    return SessionRecord(session_id, workspace_id, DesiredState(desired), sequence)
 
 
 class Store:
@@ -106,22 +121,22 @@ class Store:
 
     # -- sessions -------------------------------------------------------------------------------------------
 
-    async def session_upsert(self, *, session_id: str, workspace_id: str, desired: str) -> SessionRecord:
+    async def session_upsert(self, *, session_id: str, workspace_id: str, desired: DesiredState) -> SessionRecord:
         return await self._run(self._session_upsert, session_id, workspace_id, desired)
 
-    def _session_upsert(self, session_id: str, workspace_id: str, desired: str) -> SessionRecord:
+    def _session_upsert(self, session_id: str, workspace_id: str, desired: DesiredState) -> SessionRecord:
         self.db.execute(
             "INSERT INTO sessions (session_id, workspace_id, desired, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (session_id) DO UPDATE SET workspace_id = excluded.workspace_id, desired = excluded.desired",
-            (session_id, workspace_id, desired, time.time()),
+            (session_id, workspace_id, desired.value, time.time()),
         )
         found = self._session_get(session_id)
         assert found is not None
         return found
 
-    async def session_set_desired(self, *, session_id: str, desired: str) -> None:
+    async def session_set_desired(self, *, session_id: str, desired: DesiredState) -> None:
         await self._run(
-            lambda: self.db.execute("UPDATE sessions SET desired = ? WHERE session_id = ?", (desired, session_id))
+            lambda: self.db.execute("UPDATE sessions SET desired = ? WHERE session_id = ?", (desired.value, session_id))
         )
 
     async def session_get(self, session_id: str) -> SessionRecord | None:
@@ -131,16 +146,16 @@ class Store:
         row = self.db.execute(
             "SELECT session_id, workspace_id, desired, sequence FROM sessions WHERE session_id = ?", (session_id,)
         ).fetchone()
-        return SessionRecord(*row) if row else None
+        return _session_record(row) if row else None
 
-    async def sessions_desired(self, desired: str) -> list[SessionRecord]:
+    async def sessions_desired(self, desired: DesiredState) -> list[SessionRecord]:
         def query() -> list[SessionRecord]:
             rows = self.db.execute(
                 "SELECT session_id, workspace_id, desired, sequence FROM sessions "
                 "WHERE desired = ? AND session_id != ? ORDER BY created_at",
-                (desired, HEARTBEAT_KEY),
+                (desired.value, HEARTBEAT_KEY),
             ).fetchall()
-            return [SessionRecord(*row) for row in rows]
+            return [_session_record(row) for row in rows]
 
         return await self._run(query)
 
@@ -157,9 +172,9 @@ class Store:
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute(
-                "INSERT INTO sessions (session_id, workspace_id, desired, created_at) VALUES (?, ?, 'running', ?) "
+                "INSERT INTO sessions (session_id, workspace_id, desired, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (session_id) DO NOTHING",
-                (session_id, workspace_id, time.time()),
+                (session_id, workspace_id, DesiredState.RUNNING.value, time.time()),
             )
             (sequence,) = db.execute(
                 "UPDATE sessions SET sequence = sequence + 1 WHERE session_id = ? RETURNING sequence", (session_id,)
@@ -229,9 +244,9 @@ class Store:
 
         def update() -> int:
             self.db.execute(
-                "INSERT INTO sessions (session_id, workspace_id, desired, created_at) VALUES (?, '', 'stopped', ?) "
+                "INSERT INTO sessions (session_id, workspace_id, desired, created_at) VALUES (?, '', ?, ?) "
                 "ON CONFLICT (session_id) DO NOTHING",
-                (session_id, time.time()),
+                (session_id, DesiredState.STOPPED.value, time.time()),
             )
             row = self.db.execute(
                 "UPDATE sessions SET sequence = sequence + 1 WHERE session_id = ? RETURNING sequence", (session_id,)

@@ -18,9 +18,9 @@ A change of WhatsApp Web is a change of this file.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
-from urllib.parse import urlsplit
+
+from shared.events import PHONE_RE
 
 BINDING = "__waWorkerReport"
 
@@ -31,7 +31,6 @@ QR_LIMIT_STATE = "UNPAIRED_IDLE"
 CONNECTED_STATE = "CONNECTED"
 CONFLICT_STATE = "CONFLICT"
 CONNECTION_LOST_STATES = frozenset({"TIMEOUT", "OPENING", "DISCONNECTED"})  # after CONNECTED: no stream
-WAITING_STATES = frozenset({"OPENING", "PAIRING", "UNLAUNCHED"})
 
 # QR lifetimes: the first ref lives 60 s, the next ones 20 s each.
 FIRST_QR_LIFETIME_S = 60
@@ -39,15 +38,10 @@ NEXT_QR_LIFETIME_S = 20
 
 # Users on these servers are phone numbers; "lid" is a privacy id and never a phone number.
 PHONE_SERVERS = frozenset({"c.us", "s.whatsapp.net"})
-_PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")
 
 
 def qr_lifetime_s(qr_count: int) -> int:
     return FIRST_QR_LIFETIME_S if qr_count <= 1 else NEXT_QR_LIFETIME_S
-
-
-def is_post_logout_url(url: str) -> bool:
-    return "post_logout=1" in (urlsplit(url).query or "")
 
 
 INIT_SCRIPT = r"""
@@ -124,13 +118,6 @@ ME_PROBE = r"""
 }
 """
 
-STATE_PROBE = r"""
-() => {
-  try { const s = window.require("WAWebSocketModel").Socket; return { state: s.state, has_synced: !!s.hasSynced }; }
-  catch (e) { return null; }
-}
-"""
-
 LOGOUT_SCRIPT = r"""
 async () => { await window.require("WAWebSocketModel").Socket.logout(); return true; }
 """
@@ -157,6 +144,6 @@ def parse_me(raw: Any) -> Me | None:
     if not isinstance(raw, dict):
         return None
     user, server = raw.get("user"), raw.get("server")
-    if not isinstance(user, str) or server not in PHONE_SERVERS or not _PHONE_RE.match(user):
+    if not isinstance(user, str) or server not in PHONE_SERVERS or not PHONE_RE.match(user):
         return None
     return Me(phone_number=user, pushname=str(raw.get("pushname") or ""), platform=str(raw.get("platform") or ""))

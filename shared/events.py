@@ -22,7 +22,9 @@ from typing import Any
 
 MAX_BODY_BYTES = 256 * 1024
 QR_PARTS = 5
-PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")  # E.164 digits without "+"
+# A phone number: E.164 digits without "+". The one definition for the backend and the worker (the simulator
+# keeps its own copy in simulator/codes.py: it imports nothing of the others, by design).
+PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")
 REASON_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 

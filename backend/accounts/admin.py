@@ -7,7 +7,6 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from backend.accounts import services
 from backend.accounts.models import (
     AccountStatusChange,
     Membership,
@@ -16,6 +15,9 @@ from backend.accounts.models import (
     WorkerNode,
     Workspace,
 )
+from backend.accounts.services.accounts import account_delete, account_logout
+from backend.accounts.services.common import ServiceError
+from backend.accounts.services.primary import account_set_primary
 
 
 class MembershipInline(admin.TabularInline):
@@ -76,21 +78,21 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
             try:
                 service(account_id=account.pk)
                 done += 1
-            except services.ServiceError as exc:
+            except ServiceError as exc:
                 self.message_user(request, f"{account}: {exc}", level=messages.WARNING)
         self.message_user(request, f"{verb} {done} account(s).")
 
     @admin.action(description="Make primary (connected accounts only)")
     def set_primary(self, request, queryset) -> None:
-        self._each(request, queryset[:1], services.account_set_primary, "Made primary")
+        self._each(request, queryset[:1], account_set_primary, "Made primary")
 
     @admin.action(description="Log out on WhatsApp")
     def log_out(self, request, queryset) -> None:
-        self._each(request, queryset.filter(deleted_at__isnull=True), services.account_logout, "Logged out")
+        self._each(request, queryset.filter(deleted_at__isnull=True), account_logout, "Logged out")
 
     @admin.action(description="Delete (log out, soft delete)")
     def soft_delete(self, request, queryset) -> None:
-        self._each(request, queryset.filter(deleted_at__isnull=True), services.account_delete, "Deleted")
+        self._each(request, queryset.filter(deleted_at__isnull=True), account_delete, "Deleted")
 
 
 @admin.register(AccountStatusChange)

@@ -3,18 +3,24 @@
 The invariants of docs/design.md ("Accounts") are partial unique indexes, so the database itself holds them:
 - at most one live (not deleted) account per (workspace, phone number);
 - at most one primary live account per workspace.
-Writes go through services.py, which locks the workspace row so that these indexes are never the ones to
-refuse a write a user made.
+Writes go through services/ (``services.common.account_lock`` locks the workspace row first), so that these
+indexes are never the ones to refuse a write a user made.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import logging
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from shared.events import SessionState
+
+log = logging.getLogger(__name__)
 
 
 class Workspace(models.Model):
@@ -78,12 +84,64 @@ class AccountStatus(models.TextChoices):
     LOGGED_OUT = "logged_out"
 
 
-# Statuses in which the account's session should be running on its worker.
+# The session runs on its worker (as far as the backend knows): it counts against the worker's capacity, and
+# is lost with the worker.
 RUNNING_STATUSES = (AccountStatus.QR_SCANNING, AccountStatus.AUTHENTICATED, AccountStatus.CONNECTED)
+# The session is linked to a phone (or finishing its link).
+LINKED_STATUSES = (AccountStatus.CONNECTED, AccountStatus.AUTHENTICATED)
+# The backend wants no session at all: one still reported by a worker is stopped.
+ENDED_STATUSES = (AccountStatus.LOGGED_OUT, AccountStatus.FAILED)
 
 
-class LiveAccountManager(models.Manager):
-    def get_queryset(self):
+class StatusReason(enum.StrEnum):
+    """The reasons the backend itself gives a status change (``status_reason``, the timeline's ``reason``).
+
+    The worker's reasons are ``shared.events.DisconnectReason`` and the ``session_error`` reasons, stored as
+    sent. The settings page shows a message per reason (backend/web/static/web/js/qr_panel.js), so a new
+    reason needs one there too; the worker never sees these, hence they live here and not in ``shared``.
+    """
+
+    CREATED = "CREATED"  # Connect WhatsApp
+    RECONNECT = "RECONNECT"  # a new session for an account that was not linked
+    USER_LOGOUT = "USER_LOGOUT"  # logged out from the page or the API
+    USER = "USER"  # deleted by a user (the timeline says DELETED:USER)
+    REPLACED = "REPLACED"  # a newer session linked the same phone number (DELETED:REPLACED)
+    WORKER_LOST = "WORKER_LOST"  # the worker stopped sending heartbeats; restarted when it is back
+    WORKER_UNREACHABLE = "WORKER_UNREACHABLE"  # the start command never reached the worker
+
+    @staticmethod
+    def deleted(why: StatusReason) -> str:
+        """The timeline's reason of a soft delete."""
+        return f"{DELETED_PREFIX}{why}"
+
+    @staticmethod
+    def worker_reported(state: SessionState) -> str:
+        """Reconciliation found the worker's session in ``state`` (not running): WORKER_STOPPED, ..."""
+        return f"WORKER_{state}"
+
+
+DELETED_PREFIX = "DELETED:"
+
+
+class AccountQuerySet(models.QuerySet):
+    def running(self) -> AccountQuerySet:
+        """Accounts whose session runs on their worker (see RUNNING_STATUSES)."""
+        return self.filter(status__in=RUNNING_STATUSES)
+
+    def should_run(self) -> AccountQuerySet:
+        """Accounts whose worker must run their session: the running ones, and the ones disconnected only
+        because their worker was lost (the same session is started again, from its auth, when it is back).
+        The one definition used by the start task and by reconciliation."""
+        return self.filter(
+            Q(status__in=RUNNING_STATUSES)
+            | Q(status=AccountStatus.DISCONNECTED, status_reason=StatusReason.WORKER_LOST)
+        )
+
+
+class LiveAccountManager(models.Manager.from_queryset(AccountQuerySet)):
+    """Accounts not soft-deleted."""
+
+    def get_queryset(self) -> AccountQuerySet:
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
@@ -108,7 +166,7 @@ class WhatsAppAccount(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = models.Manager()
+    objects = AccountQuerySet.as_manager()
     live = LiveAccountManager()
 
     class Meta:
@@ -132,6 +190,22 @@ class WhatsAppAccount(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def set_status(self, status: AccountStatus, reason: str = "", *, event_id: str = "") -> bool:
+        """Set the status and its reason (not saved) and record the change in the timeline; True if it changed."""
+        if self.status == status and self.status_reason == reason:
+            return False
+        self.status = status
+        self.status_reason = reason
+        self.status_changed_at = timezone.now()
+        AccountStatusChange.objects.create(account=self, status=status, reason=reason, event_id=event_id)
+        log.info("session %s: %s %s", self.session_id, status, reason)
+        return True
+
+    def clear_qr(self) -> None:
+        """Forget the QR (not saved): a session that is linked, ended or deleted shows none."""
+        self.qr_code = ""
+        self.qr_expires_at = None
 
     def qr_is_current(self, now: dt.datetime | None = None) -> bool:
         return bool(

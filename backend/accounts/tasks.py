@@ -9,11 +9,11 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from backend.accounts import services
-from backend.accounts.models import RUNNING_STATUSES, AccountStatus, WhatsAppAccount, WorkerNode
+from backend.accounts import webhooks
+from backend.accounts.models import StatusReason, WhatsAppAccount, WorkerNode
+from backend.accounts.services import accounts, placement, workers
 from backend.accounts.worker_client import WorkerClient, WorkerError
 
 log = logging.getLogger(__name__)
@@ -29,16 +29,9 @@ def _backoff(retries: int) -> int:
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def session_start(self, *, account_id: int, session_id: str) -> str:
     """Ask the account's worker to run the session (POST /sessions); idempotent on the worker's side."""
-    account = WhatsAppAccount.objects.select_related("worker").filter(pk=account_id).first()
-    should_run = Q(status__in=RUNNING_STATUSES) | Q(
-        status=AccountStatus.DISCONNECTED, status_reason=services.REASON_WORKER_LOST
-    )
-    if (
-        account is None
-        or account.is_deleted
-        or account.session_id != session_id
-        or not WhatsAppAccount.objects.filter(pk=account_id).filter(should_run).exists()
-    ):
+    wanted = WhatsAppAccount.live.should_run().filter(pk=account_id, session_id=session_id)
+    account = wanted.select_related("worker").first()
+    if account is None:
         log.info("session %s: start skipped, no longer wanted", session_id)
         return "skipped"
     if account.worker is None:
@@ -47,7 +40,7 @@ def session_start(self, *, account_id: int, session_id: str) -> str:
     try:
         WorkerClient(account.worker.base_url).start_session(session_id=session_id, workspace_id=account.workspace_id)
     except WorkerError as exc:
-        if exc.reason == "capacity" and services.account_move_to_other_worker(
+        if exc.reason == "capacity" and placement.account_move_to_other_worker(
             account_id=account_id, session_id=session_id
         ):
             raise self.retry(countdown=0) from None  # at once, on the other worker
@@ -55,7 +48,7 @@ def session_start(self, *, account_id: int, session_id: str) -> str:
             log.warning("session %s: start failed on %s (%s), retrying", session_id, account.worker_id, exc)
             raise self.retry(countdown=_backoff(self.request.retries)) from None
         log.error("session %s: start failed on %s (%s), giving up", session_id, account.worker_id, exc)
-        services.account_fail(account_id=account_id, reason=services.REASON_WORKER_UNREACHABLE)
+        accounts.account_fail(account_id=account_id, reason=StatusReason.WORKER_UNREACHABLE)
         return "failed"
     log.info("session %s: started on %s", session_id, account.worker_id)
     return "started"
@@ -94,17 +87,17 @@ def session_logout(self, *, worker_id: str, session_id: str) -> str:
 
 @shared_task
 def accounts_expire_stale_qr() -> list[str]:
-    return services.accounts_expire_stale_qr()
+    return accounts.accounts_expire_stale_qr()
 
 
 @shared_task
 def workers_mark_dead() -> list[str]:
-    return services.workers_mark_dead()
+    return workers.workers_mark_dead()
 
 
 @shared_task
 def webhook_events_prune() -> int:
-    return services.webhook_events_prune()
+    return webhooks.webhook_events_prune()
 
 
 @shared_task
@@ -122,6 +115,6 @@ def workers_reconcile_all() -> dict[str, str]:
         reported = {s["session_id"]: s["state"] for s in sessions if s.get("session_id")}
 
         with transaction.atomic():
-            actions = services.worker_reconcile(worker_id=worker.id, reported=reported, observed_at=observed_at)
+            actions = workers.worker_reconcile(worker_id=worker.id, reported=reported, observed_at=observed_at)
         results[worker.id] = ", ".join(f"{k} {len(v)}" for k, v in actions.items())
     return results

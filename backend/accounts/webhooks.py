@@ -3,7 +3,8 @@
 One handler per event type. Session events are applied to the account that owns the session, with the
 workspace and account rows locked, and only when newer than the last sequence applied for that session
 (older or equal ones are recorded as ``stale``). The inbox row and the change commit together: a crash
-between them leaves nothing behind, so the worker's retry applies the event then.
+between them leaves nothing behind, so the worker's retry applies the event then. Old inbox rows are
+pruned by a beat job (``webhook_events_prune``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,20 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backend.accounts import services
-from backend.accounts.models import EventOutcome, WebhookEvent, WhatsAppAccount, Workspace
+from backend.accounts.models import EventOutcome, WebhookEvent, WhatsAppAccount
+from backend.accounts.services.accounts import (
+    account_authenticate,
+    account_connect,
+    account_disconnect,
+    account_fail,
+    account_qr_update,
+)
+from backend.accounts.services.common import account_lock
+from backend.accounts.services.workers import worker_heartbeat
 from shared.events import Event, EventType
 
 log = logging.getLogger(__name__)
@@ -31,7 +41,7 @@ class Receipt:
 
 
 def _qr_code_generated(account: WhatsAppAccount, event: Event) -> None:
-    services.account_qr_update(
+    account_qr_update(
         account_id=account.pk,
         qr=event.data["qr"],
         qr_count=event.data["qr_count"],
@@ -41,11 +51,11 @@ def _qr_code_generated(account: WhatsAppAccount, event: Event) -> None:
 
 
 def _session_authenticated(account: WhatsAppAccount, event: Event) -> None:
-    services.account_authenticate(account_id=account.pk, event_id=event.id)
+    account_authenticate(account_id=account.pk, event_id=event.id)
 
 
 def _session_ready(account: WhatsAppAccount, event: Event) -> None:
-    services.account_connect(
+    account_connect(
         account_id=account.pk,
         phone_number=event.data["phone_number"],
         push_name=event.data["pushname"],
@@ -55,12 +65,12 @@ def _session_ready(account: WhatsAppAccount, event: Event) -> None:
 
 
 def _session_disconnected(account: WhatsAppAccount, event: Event) -> None:
-    services.account_disconnect(account_id=account.pk, reason=event.data["reason"], event_id=event.id)
+    account_disconnect(account_id=account.pk, reason=event.data["reason"], event_id=event.id)
 
 
 def _session_error(account: WhatsAppAccount, event: Event) -> None:
     log.warning("session %s: error %s %s", account.session_id, event.data["reason"], event.data["detail"][:200])
-    services.account_fail(account_id=account.pk, reason=event.data["reason"], event_id=event.id)
+    account_fail(account_id=account.pk, reason=event.data["reason"], event_id=event.id)
 
 
 SESSION_HANDLERS: dict[str, Callable[[WhatsAppAccount, Event], None]] = {
@@ -73,7 +83,7 @@ SESSION_HANDLERS: dict[str, Callable[[WhatsAppAccount, Event], None]] = {
 
 
 def _apply_heartbeat(event: Event) -> tuple[str, str]:
-    services.worker_heartbeat(
+    worker_heartbeat(
         worker_id=event.worker_id,
         base_url=event.data["base_url"],
         capacity=event.data["capacity"],
@@ -91,9 +101,8 @@ def _apply_session_event(event: Event) -> tuple[str, str]:
     if event.workspace_id and event.workspace_id != str(ref["workspace_id"]):
         log.warning("session %s: event names workspace %s, not its own", event.session_id, event.workspace_id)
         return EventOutcome.IGNORED, "the session belongs to another workspace"
-    # Workspace first, then the account: the same order as every service (see services._lock).
-    Workspace.objects.select_for_update().filter(pk=ref["workspace_id"]).first()
-    account = WhatsAppAccount.objects.select_for_update().get(pk=ref["pk"])
+    # Workspace first, then the account, as every service locks them (the applied sequence is read under it).
+    _, account = account_lock(account_id=ref["pk"], workspace_id=ref["workspace_id"])
     if account.is_deleted:
         return EventOutcome.IGNORED, "the account is deleted"
     if account.last_sequence is not None and event.sequence <= account.last_sequence:
@@ -141,3 +150,10 @@ def receive(event: Event) -> Receipt:
         inbox.applied_at = timezone.now() if outcome == EventOutcome.APPLIED else None
         inbox.save(update_fields=["outcome", "detail", "applied_at"])
     return Receipt(outcome=str(outcome), detail=detail)
+
+
+def webhook_events_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget inbox rows older than WEBHOOK_INBOX_RETENTION_DAYS (far beyond any retry of the same id)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.WEBHOOK_INBOX_RETENTION_DAYS)
+    deleted, _ = WebhookEvent.objects.filter(received_at__lt=cutoff).delete()
+    return deleted

@@ -1,4 +1,8 @@
-"""Signed calls to a session worker's API (docs/contracts.md, "Worker API"), with the standard library."""
+"""Signed calls to a session worker's API (docs/contracts.md, "Worker API").
+
+The Celery tasks call it synchronously (the standard library's urllib); a request's view that waits on a
+worker calls it asynchronously (aiohttp), so that no thread is held while the worker answers.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import aiohttp
 from django.conf import settings
 
 from shared.signing import sign_request
@@ -33,32 +38,57 @@ class WorkerClient:
         self.timeout = timeout or settings.WORKER_REQUEST_TIMEOUT_S
         self._prefix = urlsplit(self.base_url).path
 
-    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> tuple[int, Any]:
+    def _signed(self, method: str, path: str, payload: dict[str, Any] | None) -> tuple[bytes | None, dict[str, str]]:
+        """The body to send (None without a payload) and the signed headers."""
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         headers = sign_request(self.secrets, method, self._prefix + path, body)
         if payload is not None:
             headers["content-type"] = "application/json"
+        return (body if payload is not None else None), headers
+
+    @staticmethod
+    def _refusal(method: str, path: str, status: int, raw: bytes) -> WorkerError:
+        """The worker answered ``status`` >= 400 with ``raw`` (its JSON error, or anything)."""
+        try:
+            answer = json.loads(raw or b"{}")
+        except ValueError:
+            answer = {}
+        if not isinstance(answer, dict):
+            answer = {}
+        return WorkerError(
+            f"{method} {path}: {status} {answer.get('error', '')}",
+            status=status,
+            reason=answer.get("reason", ""),
+            retryable=status >= 500 or status == 429,
+        )
+
+    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> tuple[int, Any]:
+        body, headers = self._signed(method, path, payload)
         request = urllib.request.Request(  # noqa: S310 (the base URL is an http(s) URL from a heartbeat)
-            self.base_url + path, data=body if payload is not None else None, headers=headers, method=method
+            self.base_url + path, data=body, headers=headers, method=method
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 raw = response.read()
                 return response.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as exc:
-            try:
-                answer = json.loads(exc.read() or b"{}")
-            except ValueError:
-                answer = {}
-            reason = answer.get("reason", "") if isinstance(answer, dict) else ""
-            raise WorkerError(
-                f"{method} {path}: {exc.code} {answer.get('error', '') if isinstance(answer, dict) else ''}",
-                status=exc.code,
-                reason=reason,
-                retryable=exc.code >= 500 or exc.code == 429,
-            ) from None
+            raise self._refusal(method, path, exc.code, exc.read()) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             raise WorkerError(f"{method} {path}: {exc}", retryable=True) from None
+
+    async def _call_async(self, method: str, path: str, payload: dict[str, Any] | None = None) -> tuple[int, Any]:
+        body, headers = self._signed(method, path, payload)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http,
+                http.request(method, self.base_url + path, data=body, headers=headers) as response,
+            ):
+                status, raw = response.status, await response.read()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise WorkerError(f"{method} {path}: {exc}", retryable=True) from None
+        if status >= 400:
+            raise self._refusal(method, path, status, raw)
+        return status, json.loads(raw) if raw else None
 
     def start_session(self, *, session_id: str, workspace_id: int | str) -> dict[str, Any]:
         _, view = self._call("POST", "/sessions", {"session_id": session_id, "workspace_id": str(workspace_id)})
@@ -72,9 +102,10 @@ class WorkerClient:
         """Log a session out on WhatsApp and wipe its auth; None if the worker does not know it."""
         return self._maybe("POST", f"/sessions/{quote(session_id)}/logout", {})
 
-    def request_pairing_code(self, *, session_id: str, phone_number: str) -> str:
+    async def request_pairing_code(self, *, session_id: str, phone_number: str) -> str:
         """An 8-character code the phone enters instead of scanning the QR (WhatsApp's "link with phone")."""
-        _, answer = self._call("POST", f"/sessions/{quote(session_id)}/pairing-code", {"phone_number": phone_number})
+        path = f"/sessions/{quote(session_id)}/pairing-code"
+        _, answer = await self._call_async("POST", path, {"phone_number": phone_number})
         return str(answer["code"])
 
     def list_sessions(self) -> list[dict[str, Any]]:

@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from backend.accounts import selectors
 from backend.accounts.api.serializers import AccountSerializer
-from backend.accounts.models import AccountStatus, Membership, WebhookEvent, WhatsAppAccount, Workspace
+from backend.accounts.models import (
+    DELETED_PREFIX,
+    AccountStatus,
+    Membership,
+    StatusReason,
+    WebhookEvent,
+    WhatsAppAccount,
+    Workspace,
+)
+from shared.events import EventType
 
 STATUS_LABELS = {
     AccountStatus.QR_SCANNING: "Waiting for scan",
@@ -23,6 +32,8 @@ STATUS_LABELS = {
     AccountStatus.FAILED: "Failed",
     AccountStatus.LOGGED_OUT: "Logged out",
 }
+
+REQUESTED_LABELS = {StatusReason.CREATED: "Connect requested", StatusReason.RECONNECT: "Reconnect requested"}
 
 TIMELINE_LENGTH = 20
 
@@ -51,10 +62,10 @@ def _step(step: str, label: str, at: dt.datetime) -> dict[str, str]:
 
 
 def _status_step(status: str, reason: str, at: dt.datetime) -> dict[str, str]:
-    if reason.startswith("DELETED:"):
+    if reason.startswith(DELETED_PREFIX):
         return _step("deleted", "Deleted", at)
     if status == AccountStatus.QR_SCANNING:
-        label = {"CREATED": "Connect requested", "RECONNECT": "Reconnect requested"}.get(reason, "Waiting for a scan")
+        label = REQUESTED_LABELS.get(reason, "Waiting for a scan")
         return _step("requested", label, at)
     if status == AccountStatus.AUTHENTICATED:
         return _step("authenticated", "Scanned and authenticated", at)
@@ -67,7 +78,7 @@ def _status_step(status: str, reason: str, at: dt.datetime) -> dict[str, str]:
 def _timelines(accounts: list[WhatsAppAccount]) -> dict[int, list[dict[str, str]]]:
     """Per account: its status changes and the first QR shown of its current session, in time order."""
     first_qr = dict(
-        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts], type="qr_code_generated")
+        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts], type=EventType.QR_CODE_GENERATED)
         .values("session_id")
         .annotate(first=Min("received_at"))
         .values_list("session_id", "first")

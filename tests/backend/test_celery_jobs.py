@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.accounts import services, tasks
+from backend.accounts import tasks
 from backend.accounts.models import AccountStatus, WebhookEvent, WhatsAppAccount, WorkerNode
 from tests.backend.testkit import make_account, make_connected
 
@@ -125,7 +125,7 @@ def test_an_unreachable_worker_fails_the_account_after_the_last_retry(workspace)
     account = make_account(workspace, worker=worker)
     assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id).get() == "failed"
     account.refresh_from_db()
-    assert (account.status, account.status_reason) == ("failed", services.REASON_WORKER_UNREACHABLE)
+    assert (account.status, account.status_reason) == ("failed", "WORKER_UNREACHABLE")
 
 
 def test_the_backoff_grows_and_is_capped():

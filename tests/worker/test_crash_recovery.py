@@ -13,7 +13,7 @@ async def test_a_killed_renderer_is_reported_and_the_session_restarts_ready(star
     sid = session_id()
     await link(worker, sim, receiver, sid, "5511999990005")
     ready_before = receiver.of(sid, "session_ready")[-1]
-    page = worker.manager.get(sid).page
+    page = worker.manager.get(sid).page.page  # the session's Playwright page
 
     with contextlib.suppress(PlaywrightError):
         await page.goto("chrome://crash", timeout=5000)
@@ -52,7 +52,7 @@ async def test_a_session_that_keeps_crashing_ends_failed(start_worker, receiver)
     await receiver.wait_for_type(sid, "qr_code_generated")
 
     with contextlib.suppress(PlaywrightError):
-        await worker.manager.get(sid).page.goto("chrome://crash", timeout=5000)
+        await worker.manager.get(sid).page.page.goto("chrome://crash", timeout=5000)
 
     error = await receiver.wait_for_type(sid, "session_error")
     assert error.data["reason"] == "CRASH_LOOP"
@@ -82,4 +82,4 @@ async def test_a_page_that_never_settles_ends_with_a_clear_session_error(start_w
 
     error = await receiver.wait_for_type(sid, "session_error")
     assert error.data["reason"] == "PAGE_TIMEOUT" and "a QR or a login" in error.data["detail"]
-    assert again.manager.get(sid).state == "FAILED" and again.manager.get(sid).context is None
+    assert again.manager.get(sid).state == "FAILED" and again.manager.get(sid).page is None

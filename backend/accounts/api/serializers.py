@@ -1,4 +1,4 @@
-"""Output and input serializers of the API (no logic: writes go through services.py)."""
+"""Output and input serializers of the API (no logic: writes go through services/)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ class WorkspaceSerializer(serializers.ModelSerializer):
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    """An account's current state: what the API answers and what every WebSocket message carries."""
+    """An account's current state, as the API answers it (the WebSocket's messages carry
+    ``broadcast.MessageAccountSerializer``, which inherits these fields)."""
 
     workspace_id = serializers.IntegerField(read_only=True)
     worker_id = serializers.CharField(read_only=True, allow_null=True)

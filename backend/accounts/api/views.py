@@ -7,6 +7,9 @@ and reconnect; owners and admins may also set the primary account, log an accoun
 
 from __future__ import annotations
 
+import inspect
+
+from asgiref.sync import sync_to_async
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts import selectors, services
+from backend.accounts import selectors
 from backend.accounts.api.serializers import (
     AccountDetailSerializer,
     AccountSerializer,
@@ -28,6 +31,15 @@ from backend.accounts.api.serializers import (
     WorkspaceSerializer,
 )
 from backend.accounts.models import Membership, WhatsAppAccount
+from backend.accounts.services.accounts import (
+    account_create,
+    account_delete,
+    account_logout,
+    account_reconnect,
+)
+from backend.accounts.services.common import NoWorkerAvailable, ServiceError, WorkerUnavailable
+from backend.accounts.services.pairing import account_request_pairing_code
+from backend.accounts.services.primary import account_set_primary
 
 
 def _membership(request: Request, workspace_id: int) -> Membership:
@@ -44,10 +56,34 @@ def _account(request: Request, account_id: int, *, manage: bool = False) -> What
     return account
 
 
-def _service_error(exc: services.ServiceError) -> Response:
-    unavailable = isinstance(exc, services.NoWorkerAvailable | services.WorkerUnavailable)
+def _service_error(exc: ServiceError) -> Response:
+    unavailable = isinstance(exc, NoWorkerAvailable | WorkerUnavailable)
     code = status.HTTP_503_SERVICE_UNAVAILABLE if unavailable else 409
     return Response({"error": exc.code, "detail": str(exc)}, status=code)
+
+
+# An APIView whose handlers are coroutines (DRF's own dispatch is sync only), for a view that waits on another
+# service. Authentication, CSRF, permissions and throttles run as in any APIView, in a thread (they query the
+# database); the handler runs on the event loop, so its waiting holds no thread. Under daphne every sync view
+# runs on one shared thread: a sync view that waits makes every other request wait too. (A comment, not a
+# docstring: the API's schema would show a docstring as every subclass's description.)
+class AsyncAPIView(APIView):
+    async def dispatch(self, request, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            await sync_to_async(self.initial)(request, *args, **kwargs)
+            method = request.method.lower()
+            handler = getattr(self, method, None) if method in self.http_method_names else None
+            response = (handler or self.http_method_not_allowed)(request, *args, **kwargs)
+            if inspect.isawaitable(response):  # OPTIONS is DRF's own sync handler
+                response = await response
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
 
 
 class WorkspaceListView(APIView):
@@ -72,8 +108,8 @@ class WorkspaceAccountsView(APIView):
     def post(self, request: Request, workspace_id: int) -> Response:
         _membership(request, workspace_id)
         try:
-            account = services.account_create(workspace_id=workspace_id)
-        except services.ServiceError as exc:
+            account = account_create(workspace_id=workspace_id)
+        except ServiceError as exc:
             return _service_error(exc)
         return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
@@ -87,7 +123,7 @@ class AccountDetailView(APIView):
     @extend_schema(responses={204: None, 403: ErrorSerializer}, summary="Log the session out and delete")
     def delete(self, request: Request, account_id: int) -> Response:
         account = _account(request, account_id, manage=True)
-        services.account_delete(account_id=account.pk)
+        account_delete(account_id=account.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,7 +149,7 @@ class _AccountActionView(APIView):
         account = _account(request, account_id, manage=self.manage)
         try:
             account = self.act(account.pk)
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             return _service_error(exc)
         return Response(AccountSerializer(account).data)
 
@@ -123,13 +159,13 @@ class AccountSetPrimaryView(_AccountActionView):
     manage = True
 
     def act(self, account_id: int) -> WhatsAppAccount:
-        return services.account_set_primary(account_id=account_id)
+        return account_set_primary(account_id=account_id)
 
 
 @extend_schema(request=None, responses={200: AccountSerializer, 409: ErrorSerializer, 503: ErrorSerializer})
 class AccountReconnectView(_AccountActionView):
     def act(self, account_id: int) -> WhatsAppAccount:
-        return services.account_reconnect(account_id=account_id)
+        return account_reconnect(account_id=account_id)
 
 
 @extend_schema(request=None, responses={200: AccountSerializer, 403: ErrorSerializer, 409: ErrorSerializer})
@@ -137,25 +173,25 @@ class AccountLogoutView(_AccountActionView):
     manage = True
 
     def act(self, account_id: int) -> WhatsAppAccount:
-        return services.account_logout(account_id=account_id)
+        return account_logout(account_id=account_id)
 
 
-class AccountPairingCodeView(APIView):
+class AccountPairingCodeView(AsyncAPIView):
     @extend_schema(
         request=PairingCodeRequestSerializer,
         responses={200: PairingCodeSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 503: ErrorSerializer},
         summary="Link with phone number instead: an 8-character code to enter on the phone",
     )
-    def post(self, request: Request, account_id: int) -> Response:
-        account = _account(request, account_id)
+    async def post(self, request: Request, account_id: int) -> Response:
+        account = await sync_to_async(_account)(request, account_id)
         given = PairingCodeRequestSerializer(data=request.data)
         if not given.is_valid():
             field, errors = next(iter(given.errors.items()))
             return Response({"error": "invalid_phone_number", "detail": f"{field}: {errors[0]}"}, status=400)
         try:
-            code = services.account_request_pairing_code(
+            code = await account_request_pairing_code(
                 account_id=account.pk, phone_number=given.validated_data["phone_number"]
             )
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             return _service_error(exc)
         return Response({"code": code})

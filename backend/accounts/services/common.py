@@ -1,0 +1,69 @@
+"""What the account and worker services share: their errors, the workspace lock, and the commands to a
+session's worker, queued for after the commit."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from backend.accounts.models import WhatsAppAccount, Workspace
+
+
+class ServiceError(Exception):
+    """A request that the account's current state does not allow; ``code`` is for the API's answer."""
+
+    code = "conflict"
+
+
+class NoWorkerAvailable(ServiceError):
+    code = "no_worker"
+
+
+class AccountStateConflict(ServiceError):
+    code = "conflict"
+
+
+class WorkerUnavailable(ServiceError):
+    code = "worker_unavailable"
+
+
+def account_lock(*, account_id: int, workspace_id: int | None = None) -> tuple[Workspace, WhatsAppAccount]:
+    """Lock the account's workspace row, then the account row (in a transaction), and return both.
+
+    The workspace row first: it serializes "is there a primary?" and "who else has this phone number?"
+    between sessions of the same workspace. Account rows are locked after it, never before, by every writer
+    (services and the webhook inbox), so two of them cannot deadlock.
+    """
+    if workspace_id is None:
+        workspace_id = WhatsAppAccount.objects.values_list("workspace_id", flat=True).get(pk=account_id)
+    workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
+    account = WhatsAppAccount.objects.select_for_update().get(pk=account_id)
+    return workspace, account
+
+
+# --- commands to the worker, sent by Celery tasks once the transaction commits ---------------------------
+
+
+def session_start_after_commit(account: WhatsAppAccount) -> None:
+    """Ask the account's worker to run its session (the task checks again that it should)."""
+    from backend.accounts import tasks  # tasks call the services: imported late to break the cycle
+
+    account_id, session_id = account.pk, account.session_id
+    transaction.on_commit(lambda: tasks.session_start.delay(account_id=account_id, session_id=session_id), robust=True)
+
+
+def session_stop_after_commit(*, worker_id: str | None, session_id: str) -> None:
+    """Stop the session on its worker (its auth is kept there); nothing when no worker was assigned."""
+    from backend.accounts import tasks
+
+    if worker_id:
+        transaction.on_commit(lambda: tasks.session_stop.delay(worker_id=worker_id, session_id=session_id), robust=True)
+
+
+def session_logout_after_commit(*, worker_id: str | None, session_id: str) -> None:
+    """Log the session out on WhatsApp and wipe its auth on its worker; nothing when no worker was assigned."""
+    from backend.accounts import tasks
+
+    if worker_id:
+        transaction.on_commit(
+            lambda: tasks.session_logout.delay(worker_id=worker_id, session_id=session_id), robust=True
+        )

@@ -1,0 +1,257 @@
+"""The session manager: which sessions this worker runs. It starts them (within MAX_SESSIONS, one start at
+a time) and runs each one's task, stops and logs them out on the backend's request, restores the ones that
+should run after a restart, and queues their events in the outbox for delivery.
+
+A session's task opens its page, hands the page's reports to the session one at a time, in order, and opens
+the page again after a crash of the page or of the browser (at most CRASH_RESTART_LIMIT times within
+CRASH_WINDOW_S); what each report does is the session's business (session_worker/session.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import re
+import time
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+
+from session_worker.browser import BrowserHost
+from session_worker.delivery import Delivery
+from session_worker.metrics import Metrics
+from session_worker.page import SessionPage
+from session_worker.session import Session
+from session_worker.settings import Settings
+from session_worker.store import DesiredState, Store
+from shared.events import DisconnectReason, Event, EventType, SessionState
+
+log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
+
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+WORKSPACE_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+CRASH_WINDOW_S = 600  # CRASH_RESTART_LIMIT counts the restarts within this window
+
+
+class SessionError(Exception):
+    """A request about a session that cannot be served. ``status`` and ``reason`` go to the HTTP answer."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(message)
+
+
+class PageLost(Exception):
+    """The page or the browser died: report, then open the session again from its kept auth."""
+
+
+class SessionManager:
+    def __init__(
+        self, *, settings: Settings, store: Store, delivery: Delivery, host: BrowserHost, metrics: Metrics
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.delivery = delivery
+        self.host = host
+        self.metrics = metrics
+        self.sessions: dict[str, Session] = {}
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._lock = asyncio.Lock()  # one start at a time: the capacity check and the start are one step
+        host.on_browser_lost = self._on_browser_lost
+
+    @property
+    def active_count(self) -> int:
+        return sum(1 for session in self.sessions.values() if session.active)
+
+    def states(self) -> dict[str, str]:
+        return {session_id: session.state.value for session_id, session in self.sessions.items()}
+
+    def refresh_gauges(self) -> None:
+        counts = collections.Counter(session.state for session in self.sessions.values())
+        for state in SessionState:
+            self.metrics.sessions.labels(state=state.value).set(counts.get(state, 0))
+
+    async def emit(self, *, session: Session, type: EventType, data: dict[str, Any]) -> Event:
+        """Write the session's event to the outbox (it takes the next sequence) and wake its delivery."""
+        event = await self.store.event_enqueue(
+            type=type.value,
+            session_id=session.session_id,
+            workspace_id=session.workspace_id,
+            worker_id=self.settings.worker_id,
+            data=data,
+        )
+        self.delivery.wake(session.session_id)
+        return event
+
+    def get(self, session_id: str) -> Session:
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise SessionError(404, "unknown_session", f"no session {session_id} on this worker")
+        return session
+
+    async def start(self, *, session_id: str, workspace_id: str, restoring: bool = False) -> tuple[Session, bool]:
+        """Start ``session_id``, or return it as it is if it already runs. True when it was (re)started."""
+        if not SESSION_ID_RE.match(session_id):
+            raise SessionError(400, "invalid_session_id", "session_id must be 1 to 128 of A-Z a-z 0-9 _ -")
+        if not WORKSPACE_ID_RE.match(workspace_id):
+            raise SessionError(400, "invalid_workspace_id", "workspace_id must be 1 to 128 of A-Z a-z 0-9 _ . : -")
+        async with self._lock:
+            existing = self.sessions.get(session_id)
+            if existing is not None and existing.active:
+                return existing, False
+            if self.active_count >= self.settings.max_sessions:
+                raise SessionError(503, "capacity", f"this worker already runs {self.settings.max_sessions} sessions")
+            if not self.host.ready:
+                raise SessionError(503, "browser_down", "the browser is not available")
+            record = await self.store.session_upsert(
+                session_id=session_id, workspace_id=workspace_id, desired=DesiredState.RUNNING
+            )
+            session = Session(
+                manager=self,
+                session_id=session_id,
+                workspace_id=workspace_id,
+                restoring=restoring or self.host.has_auth(session_id),
+            )
+            session.sequence = record.sequence
+            self.sessions[session_id] = session
+            self._tasks[session_id] = asyncio.create_task(self._run(session), name=f"session:{session_id}")
+            self.refresh_gauges()
+            return session, True
+
+    async def stop(self, session_id: str) -> Session:
+        """Stop the session on request: its auth kept, not restored at the next start of the worker."""
+        session = self.get(session_id)
+        await self._cancel(session)
+        await session.end(
+            DisconnectReason.STOPPED,
+            desired=DesiredState.STOPPED,
+            save=True,
+            state=SessionState.STOPPED,
+            note="requested",
+        )
+        return session
+
+    async def logout(self, session_id: str) -> Session:
+        """Log the device out on WhatsApp (if its page is up) and wipe the session's auth."""
+        session = self.get(session_id)
+        await self._cancel(session)
+        if session.page is not None and session.page.page is not None:
+            try:
+                await session.page.log_out()
+            except (PlaywrightError, TimeoutError) as exc:
+                log.warning("logout on the page failed", extra=session.log_extra(detail=str(exc)))
+        session.phone_number = None
+        await session.end(DisconnectReason.LOGOUT, desired=DesiredState.LOGGED_OUT, wipe=True, note="logout requested")
+        return session
+
+    async def screenshot(self, session_id: str) -> bytes:
+        session = self.get(session_id)
+        if session.page is None or not session.page.is_open:
+            raise SessionError(409, "no_page", f"session {session_id} has no page open (state {session.state})")
+        return await session.page.screenshot()
+
+    async def pairing_code(self, session_id: str, phone_number: str) -> str:
+        """An 8-character code that links ``phone_number`` instead of a QR scan; TimeoutError if the page is slow."""
+        session = self.get(session_id)
+        if session.page is None or session.page.page is None or not session.waiting_for_link:
+            raise SessionError(409, "not_pairing", f"session {session_id} is not waiting to be linked")
+        try:
+            return await session.page.pairing_code(phone_number)
+        except PlaywrightError as exc:
+            detail = exc.message.splitlines()[0] if exc.message else repr(exc)
+            raise SessionError(409, "pairing_failed", f"the page refused a pairing code: {detail}") from None
+
+    async def restore_all(self) -> None:
+        """Start every session that should run and has its auth on disk (no QR needed)."""
+        for record in await self.store.sessions_desired(DesiredState.RUNNING):
+            if not self.host.has_auth(record.session_id):
+                continue
+            try:
+                await self.start(session_id=record.session_id, workspace_id=record.workspace_id, restoring=True)
+                log.info("session restoring", extra={"session_id": record.session_id})
+            except SessionError as exc:
+                log.error("session not restored", extra={"session_id": record.session_id, "detail": str(exc)})
+
+    async def save_auth_loop(self) -> None:
+        """Save the auth of every ready session now and then: WhatsApp Web keeps updating its keys."""
+        while True:
+            await asyncio.sleep(self.settings.auth_save_interval_s)
+            for session in list(self.sessions.values()):
+                await session.save_auth()
+
+    async def close(self) -> None:
+        """The worker is stopping: every session keeps its auth and its wish to run (restored next start)."""
+        await asyncio.gather(*(self._shutdown(session) for session in self.sessions.values()), return_exceptions=True)
+
+    async def _shutdown(self, session: Session) -> None:
+        await self._cancel(session)
+        await session.close_page(save=True)
+
+    def _on_browser_lost(self) -> None:
+        for session in self.sessions.values():
+            if session.active and session.page is not None:
+                session.page.report("closed")
+
+    # -- a session's task --------------------------------------------------------------------------------------
+
+    async def _cancel(self, session: Session) -> None:
+        task = self._tasks.pop(session.session_id, None)
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self, session: Session) -> None:
+        restarts: list[float] = []  # when the recent restarts happened
+        while True:
+            try:
+                await self._consume(session, await session.open_page())
+                return
+            except PageLost as lost:
+                cause = str(lost)
+            except asyncio.CancelledError:
+                raise
+            except TimeoutError as exc:
+                await session.fail("PAGE_TIMEOUT", str(exc) or "a page operation timed out")
+                return
+            except PlaywrightError as exc:
+                if self.host.ready and session.page is not None and session.page.is_open:
+                    await session.fail("BROWSER_ERROR", exc.message.splitlines()[0] if exc.message else repr(exc))
+                    return
+                cause = "page_gone"
+            except Exception as exc:
+                log.exception("session failed", extra=session.log_extra())
+                await session.fail("INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
+                return
+            now = time.monotonic()
+            restarts = [at for at in restarts if now - at < CRASH_WINDOW_S]
+            await session.lose_page(cause=cause, recent_restarts=len(restarts))
+            if len(restarts) >= self.settings.crash_restart_limit:
+                await session.fail("CRASH_LOOP", f"{cause}; {len(restarts)} restarts in {CRASH_WINDOW_S} s, giving up")
+                return
+            restarts.append(now)
+            self.metrics.restarts.labels(cause=cause).inc()
+            session.restart(cause=cause, restarts=len(restarts))
+
+    async def _consume(self, session: Session, page: SessionPage) -> None:
+        """Hand the page's reports to the session until it ends; the page must boot within PAGE_TIMEOUT_S."""
+        timeout = self.settings.page_timeout_s
+        boot_deadline: float | None = time.monotonic() + timeout
+        waiting_for = f"WhatsApp Web to boot within {timeout:g} s"
+        while True:
+            if boot_deadline is None:
+                deadline, waiting_for = session.settle_deadline()
+            else:
+                deadline = boot_deadline
+            kind, data = await page.next_report(deadline=deadline, waiting_for=waiting_for)
+            if kind == "boot":
+                boot_deadline = None
+                log.info("page booted", extra=session.log_extra(version=(data or {}).get("version")))
+                kind, data = "state", (data or {}).get("state")
+            elif kind in ("crash", "closed"):
+                raise PageLost("page_crashed" if kind == "crash" else "browser_closed")
+            if await session.handle(kind, data) or session.page is not page:
+                return  # ended, or failed and left the page

@@ -1,0 +1,106 @@
+"""One session's browser context and WhatsApp Web page, as Playwright drives them.
+
+:meth:`SessionPage.open` opens the context with the session's kept auth, registers the binding and the init
+script of :mod:`session_worker.whatsapp_web` (on the context, so that they survive the page's own reloads)
+and loads the page. From then on the page's reports queue up, in order, for :meth:`SessionPage.next_report`,
+and so do a crash of the page (``crash``) and a closed context (``closed``). Each page has its own queue: what
+a page that was left still reports is dropped with it. What a report means is
+:mod:`session_worker.session`'s business; what the page is, :mod:`session_worker.whatsapp_web`'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+
+from session_worker import whatsapp_web as wa
+from session_worker.browser import BrowserHost
+from session_worker.settings import Settings
+
+CLOSE_TIMEOUT_S = 10
+
+
+class SessionPage:
+    def __init__(self, *, session_id: str, host: BrowserHost, settings: Settings) -> None:
+        self.session_id = session_id
+        self.host = host
+        self.settings = settings
+        self.context: BrowserContext | None = None
+        self.page: Page | None = None
+        self._reports: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def report(self, kind: str, data: Any = None) -> None:
+        """Queue a report: the page's own, or the worker's about the page (crash, closed, connection_check)."""
+        self._reports.put_nowait((kind, data))
+
+    async def next_report(self, *, deadline: float | None, waiting_for: str) -> tuple[str, Any]:
+        """The oldest report; TimeoutError naming ``waiting_for`` when none comes by ``deadline`` (monotonic)."""
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            return await asyncio.wait_for(self._reports.get(), remaining)
+        except TimeoutError:
+            raise TimeoutError(f"gave up waiting for {waiting_for}") from None
+
+    @property
+    def is_open(self) -> bool:
+        return self.page is not None and not self.page.is_closed()
+
+    async def open(self) -> None:
+        context = await self.host.open_context(self.session_id)
+        self.context = context
+        await context.expose_binding(wa.BINDING, lambda _source, kind, data=None: self.report(kind, data))
+        await context.add_init_script(script=wa.INIT_SCRIPT)
+        context.on("close", lambda _context: self.report("closed"))
+        page = context.pages[0] if context.pages else await context.new_page()
+        page.on("crash", lambda _page: self.report("crash"))
+        self.page = page
+        await page.goto(self.settings.wa_web_url, wait_until="domcontentloaded")
+
+    async def read_me(self) -> wa.Me | None:
+        """The phone number, read as soon as the page has synced; retried briefly while it is not there yet."""
+        assert self.page is not None
+        deadline = time.monotonic() + self.settings.phone_read_timeout_s
+        pause = 0.02
+        while True:
+            with contextlib.suppress(PlaywrightError):
+                me = wa.parse_me(await self.page.evaluate(wa.ME_PROBE))
+                if me is not None:
+                    return me
+            if time.monotonic() + pause > deadline:
+                return None
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    async def log_out(self) -> None:
+        """Log the device out on WhatsApp; raises PlaywrightError or TimeoutError when the page cannot."""
+        assert self.page is not None
+        await asyncio.wait_for(self.page.evaluate(wa.LOGOUT_SCRIPT), self.settings.page_timeout_s)
+
+    async def pairing_code(self, phone_number: str) -> str:
+        """An 8-character code for ``phone_number``; raises PlaywrightError (refused) or TimeoutError."""
+        assert self.page is not None
+        code = await asyncio.wait_for(
+            self.page.evaluate(wa.PAIRING_CODE_SCRIPT, phone_number), self.settings.page_timeout_s
+        )
+        return str(code)
+
+    async def screenshot(self) -> bytes:
+        assert self.page is not None
+        return await self.page.screenshot(type="png", timeout=self.settings.page_timeout_s * 1000)
+
+    async def save_auth(self) -> None:
+        """Keep the context's auth on disk (fsynced); raises when the browser cannot give it."""
+        assert self.context is not None
+        await self.host.save_auth(self.session_id, self.context)
+
+    async def close(self) -> None:
+        """Close the context (and its page); whatever it still reports is the caller's to ignore."""
+        context, self.context, self.page = self.context, None, None
+        if context is not None:
+            with contextlib.suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)
