@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from backend.accounts.models import WorkerNode
 from shared.signing import VerificationError, verify_request
 from tests.backend.testkit import make_account
-from tests.livestack import BIN, Process, free_port
+from tests.harness.livestack import BIN, Process, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)  # daphne, another process, must see the rows
 
