@@ -223,7 +223,7 @@ export class ConnectPanel {
     showSyncProgress(this.q("[data-sync-bar]"), this.q("[data-sync-text]"), account.sync_percent);
     if (this.view !== "syncing") {
       this.show("syncing");
-      this.setStatus(`${LINKING_TEXT}…`);
+      this.setStatus("Scanned. Keep WhatsApp open on your phone while it links.");
       this.q("[data-syncing-text]").textContent = LINKING_TEXT;
       clearTimeout(this.syncTimer);
       this.syncTimer = setTimeout(() => {
