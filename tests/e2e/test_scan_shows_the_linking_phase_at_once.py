@@ -86,6 +86,7 @@ def test_the_page_shows_the_scan_then_the_sync_then_the_number(context, stack, p
 
     scanned = time.time()
     phone.scan(qr, phone_number=PHONE, pushname="Lena")
+    expect(dialog.locator('[data-view="syncing"]')).to_be_visible()  # its text is in the page from the start
     expect(dialog.locator("[data-syncing-text]")).to_have_text(LINKING)
     shots(page, "scanned-linking")
     expect(dialog.locator("[data-sync-text]")).to_contain_text("Syncing history:")

@@ -51,6 +51,7 @@ def test_after_the_scan_it_waits_18_s_for_the_number_then_says_it_is_still_synci
     page.clock.pause_at(dt.datetime.fromtimestamp(page.evaluate("() => Date.now()") / 1000 + 1, dt.UTC))
     scripted.push("status_changed", {**row, "status": "authenticated"})
     syncing = page.locator("#connect-dialog [data-syncing-text]")
+    expect(page.locator('#connect-dialog [data-view="syncing"]')).to_be_visible()
     expect(syncing).to_have_text("Scanned - linking your phone")
     page.clock.fast_forward(17_000)
     expect(syncing).to_have_text("Scanned - linking your phone")

@@ -27,6 +27,7 @@ def test_the_panel_and_the_card_follow_the_sync_until_connected(page, scripted):
     expect(panel.locator("[data-qr]")).to_have_attribute("data-qr-count", "1")
 
     scripted.push("status_changed", {**row, "status": "authenticated"})
+    expect(panel.locator('[data-view="syncing"]')).to_be_visible()
     expect(panel.locator("[data-syncing-text]")).to_have_text(LINKING)
     expect(panel.locator("[data-sync-text]")).to_have_text("Starting the history sync…")
     expect(panel.locator("[data-sync-bar]")).to_have_js_property("position", -1)  # indeterminate
