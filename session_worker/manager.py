@@ -250,7 +250,6 @@ class SessionManager:
             if kind == "boot":
                 boot_deadline = None
                 log.info("page booted", extra=session.log_extra(version=(data or {}).get("version")))
-                kind, data = "state", (data or {}).get("state")
             elif kind in ("crash", "closed"):
                 raise PageLost("page_crashed" if kind == "crash" else "browser_closed")
             if await session.handle(kind, data) or session.page is not page:

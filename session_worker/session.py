@@ -27,6 +27,9 @@ log = logging.getLogger("session_worker.sessions")  # one logger for the session
 
 HISTORY_LENGTH = 50
 AUTH_SAVE_TIMEOUT_S = 10
+# The history sync's progress is sent when it enters a new tenth (0, 10, ... 100): at most 11 events per sync,
+# however often the page reports it.
+SYNC_PROGRESS_STEP = 10
 ENDED = frozenset({SessionState.STOPPED, SessionState.DISCONNECTED, SessionState.FAILED})
 WAITING_FOR_LINK = frozenset({SessionState.STARTING, SessionState.SCAN_QR_CODE})
 
@@ -51,6 +54,8 @@ class Session:
         self._t0 = self._state_since = time.monotonic()
         self._scan_at: float | None = None
         self._authenticated = False
+        self._sync_percent: int | None = None  # the history sync's progress last sent
+        self._page_booted = False  # the open page has booted once: a second boot is its own reload
         self._probe_error_sent = False
         self._socket_state = ""
         self._connection_lost = False  # READY, then the page lost its connection for longer than the grace
@@ -92,6 +97,7 @@ class Session:
     async def open_page(self) -> SessionPage:
         manager = self.manager
         self.page = SessionPage(session_id=self.session_id, host=manager.host, settings=manager.settings)
+        self._page_booted = False
         log.info("page opening", extra=self.log_extra(url=manager.settings.wa_web_url, restoring=self.restoring))
         await self.page.open()
         return self.page
@@ -102,7 +108,9 @@ class Session:
         if self.state is SessionState.STARTING:
             return self._state_since + limit, f"a QR or a login within {limit:g} s"
         if self.state is SessionState.AUTHENTICATED:
-            return self._state_since + limit, f"the history sync to end within {limit:g} s"
+            # From the scan on: the page must reload, connect and sync, or the session fails (PAGE_TIMEOUT)
+            # rather than stay "authenticated" for ever.
+            return self._state_since + limit, f"the linked page to connect and sync within {limit:g} s"
         return None, ""
 
     async def lose_page(self, *, cause: str, recent_restarts: int) -> None:
@@ -124,7 +132,11 @@ class Session:
         """Handle one report of the page; True when the session has ended."""
         if kind == "state":
             return await self._on_socket_state(str(data)) if data else False
-        if kind == "qr":
+        if kind == "boot":
+            return await self._on_boot(data if isinstance(data, dict) else {})
+        if kind == "sync_progress":
+            await self._on_sync_progress(data)
+        elif kind == "qr":
             await self._on_qr(str(data))
         elif kind == "synced":
             return await self._on_synced()
@@ -139,6 +151,14 @@ class Session:
                 self._probe_error_sent = True
                 await self._emit(EventType.SESSION_ERROR, {"reason": "PROBE_FAILED", "detail": str(data)[:4000]})
         return False
+
+    async def _on_boot(self, data: dict[str, Any]) -> bool:
+        reloaded, self._page_booted = self._page_booted, True
+        if reloaded and self.state is SessionState.SCAN_QR_CODE:
+            # The page reloads itself only once a scan is accepted: logged in, even if PAIRING went unseen.
+            await self._authenticate(via="reload")
+        state = data.get("state")
+        return await self._on_socket_state(str(state)) if state else False
 
     async def _on_socket_state(self, socket_state: str) -> bool:
         log.info("socket state", extra=self.log_extra(socket_state=socket_state))
@@ -155,10 +175,12 @@ class Session:
             return True
         if socket_state not in wa.LOGIN_NEEDED_STATES and self.state is SessionState.SCAN_QR_CODE:
             self._scan_at = self._scan_at or time.monotonic()
-        if socket_state == wa.CONNECTED_STATE:
+        if socket_state == wa.PAIRING_STATE and self.waiting_for_link:
+            await self._authenticate(via=socket_state)  # the scan was accepted: tell the user now, not after the sync
+        elif socket_state == wa.CONNECTED_STATE:
             if self._connection_lost:
                 await self._on_reconnected()
-            await self._authenticate()
+            await self._authenticate(via=socket_state)
         elif socket_state in wa.CONNECTION_LOST_STATES and self.state is SessionState.READY:
             self._schedule_connection_check()
         return False
@@ -210,19 +232,34 @@ class Session:
         self.qr = qr
         self._set_state(SessionState.SCAN_QR_CODE, qr_count=self.qr_count)
 
-    async def _authenticate(self) -> None:
+    async def _authenticate(self, *, via: str) -> None:
+        """The page shows a login (``via``: what showed it): AUTHENTICATED, with a history sync to come."""
         if self._authenticated:
             return
         self._authenticated = True
+        self._sync_percent = None
         self._scan_at = self._scan_at or time.monotonic()
         self.qr = None
         await self._emit(EventType.SESSION_AUTHENTICATED, {})
-        self._set_state(SessionState.AUTHENTICATED)
+        self._set_state(SessionState.AUTHENTICATED, via=via)
+
+    async def _on_sync_progress(self, raw: Any) -> None:
+        """The history sync moved on: tell the backend when it enters a new tenth (bounded, never backwards)."""
+        percent = wa.parse_sync_progress(raw)
+        if percent is None or self.state in ENDED or self.state is SessionState.READY:
+            return
+        await self._authenticate(via="sync")  # a page that syncs is linked (restored pages may sync first)
+        last = self._sync_percent
+        if last is not None and percent // SYNC_PROGRESS_STEP <= last // SYNC_PROGRESS_STEP:
+            return
+        self._sync_percent = percent
+        log.info("history sync", extra=self.log_extra(percent=percent))
+        await self._emit(EventType.SESSION_SYNC_PROGRESS, {"percent": percent})
 
     async def _on_synced(self) -> bool:
         if self.state is SessionState.READY:
             return False
-        await self._authenticate()
+        await self._authenticate(via="synced")
         assert self.page is not None
         synced_at = time.monotonic()
         me = await self.page.read_me()

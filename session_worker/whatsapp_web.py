@@ -8,6 +8,9 @@ reports through one exposed binding, :data:`BINDING`, as ``(kind, data)``:
 - ``boot``    ``{"version", "state", "has_synced"}``  the modules are there
 - ``state``   ``"<Socket.state>"``                   a change of the socket's state
 - ``qr``      ``"<ref,noiseKey,identityKey,advSecret,platform>"``
+- ``sync_progress`` ``<0..100>``                      ``Cmd`` emitted ``offline_progress_update_from_bridge``: the
+  history sync's progress (``OfflineMessageHandler.getOfflineDeliveryProgress()``), hooked at boot so that
+  its first report (0) is seen
 - ``synced``  ``null``                               ``Socket.hasSynced`` turned true
 - ``logout``  ``null``                               ``Cmd`` emitted ``logout_from_bridge`` (logout from the phone)
 - ``probe_error`` ``"<message>"``                    a module is missing or threw
@@ -18,6 +21,7 @@ A change of WhatsApp Web is a change of this file.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from shared.events import PHONE_RE
@@ -27,6 +31,7 @@ BINDING = "__waWorkerReport"
 # Socket states (WAWebSocketModel.Socket.state).
 LOGIN_NEEDED_STATES = frozenset({"UNPAIRED", "UNPAIRED_IDLE"})
 UNPAIRED_STATE = "UNPAIRED"
+PAIRING_STATE = "PAIRING"  # the phone's scan was accepted: the page stores its credentials and reloads itself
 QR_LIMIT_STATE = "UNPAIRED_IDLE"
 CONNECTED_STATE = "CONNECTED"
 CONFLICT_STATE = "CONFLICT"
@@ -85,6 +90,10 @@ INIT_SCRIPT = r"""
     Socket.on("change:hasSynced", (_model, synced) => { if (synced) report("synced"); });
     Conn.on("change:ref", () => qr());
     Cmd.on("logout_from_bridge", () => report("logout"));
+    Cmd.on("offline_progress_update_from_bridge", () => {
+      try { report("sync_progress", need("WAWebOfflineHandler").OfflineMessageHandler.getOfflineDeliveryProgress()); }
+      catch (e) { report("probe_error", "sync progress: " + String(e && e.message || e)); }
+    });
     report("boot", { version: String(window.Debug.VERSION), state: Socket.state, has_synced: !!Socket.hasSynced });
     qr();
     if (Socket.hasSynced) report("synced");
@@ -130,6 +139,13 @@ async (phone) => {
   return String(await api.startAltLinkingFlow(phone, false));
 }
 """
+
+
+def parse_sync_progress(raw: Any) -> int | None:
+    """The history sync's percent from a ``sync_progress`` report, or None when it is not a number."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        return None
+    return max(0, min(100, int(raw)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,6 +32,7 @@ ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 class EventType(enum.StrEnum):
     QR_CODE_GENERATED = "qr_code_generated"
     SESSION_AUTHENTICATED = "session_authenticated"
+    SESSION_SYNC_PROGRESS = "session_sync_progress"
     SESSION_READY = "session_ready"
     SESSION_DISCONNECTED = "session_disconnected"
     SESSION_ERROR = "session_error"
@@ -122,6 +123,11 @@ def _session_authenticated(data, p):
     return {}
 
 
+def _session_sync_progress(data, p):
+    _no_extra(data, {"percent"}, p)
+    return {"percent": _integer(data, "percent", p, maximum=100)}
+
+
 def _session_ready(data, p):
     return {
         "phone_number": _string(data, "phone_number", p, pattern=PHONE_RE, max_length=15),
@@ -165,6 +171,7 @@ def _worker_heartbeat(data, p):
 PAYLOAD_VALIDATORS: dict[str, Callable[[Mapping[str, Any], str], dict[str, Any]]] = {
     EventType.QR_CODE_GENERATED: _qr_code_generated,
     EventType.SESSION_AUTHENTICATED: _session_authenticated,
+    EventType.SESSION_SYNC_PROGRESS: _session_sync_progress,
     EventType.SESSION_READY: _session_ready,
     EventType.SESSION_DISCONNECTED: _session_disconnected,
     EventType.SESSION_ERROR: _session_error,

@@ -19,7 +19,7 @@ from aiohttp import web
 from simulator.app import create_app
 from simulator.config import PROFILES, RANGE_FIELDS, SimulatorConfig, make_config
 
-NOT_FLAGS = {"profile", "data_dir"}
+NOT_FLAGS = {"profile", "data_dir", "connected_after_sync"}  # connected_after_sync: tests only
 # A phone number standing alone in a log line: 8 to 15 digits, with or without "+".
 PHONE_NUMBER = re.compile(r"(?<![\w.+])\+?\d{8,15}(?![\w.])")
 

@@ -29,6 +29,10 @@ class SimulatorConfig:
     pairing_code_lifetime: float = 60.0
     reconnect_interval: float = 0.2  # the page's retry period while its connection is down
     sync_gate_timeout: float = 30.0  # hasSynced waits this long for a change:hasSynced listener
+    # Test-only, not a command-line flag: a linked page goes CONNECTED only after hasSynced (the order this
+    # simulator wrongly followed before; whatsapp-web.js deadlocks on it). For the worker's tests, which must
+    # work with either order. The real order (False) is the default.
+    connected_after_sync: bool = False
     data_dir: Path | None = None  # where the registry of linked devices lives; None keeps it in memory
     version: str = "2.3000.1030000000"
 
@@ -46,6 +50,7 @@ class SimulatorConfig:
             "qr_count": self.qr_count,
             "reconnect_interval": self.reconnect_interval,
             "sync_gate_timeout": self.sync_gate_timeout,
+            "connected_after_sync": self.connected_after_sync,
         }
 
 

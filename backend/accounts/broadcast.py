@@ -26,6 +26,7 @@ class MessageType(enum.StrEnum):
 
     QR_CODE_GENERATED = "qr_code_generated"
     STATUS_CHANGED = "status_changed"  # also announces a new account
+    SYNC_PROGRESS = "sync_progress"  # the linked phone's history sync moved on (``sync_percent``)
     PHONE_NUMBER_UPDATED = "phone_number_updated"
     PRIMARY_CHANGED = "primary_changed"  # one message per account whose flag changed
     ACCOUNT_DELETED = "account_deleted"

@@ -159,6 +159,8 @@ class WhatsAppAccount(models.Model):
     qr_code = models.TextField(blank=True, default="")
     qr_count = models.PositiveIntegerField(default=0)
     qr_expires_at = models.DateTimeField(null=True, blank=True)
+    # The linked phone's history sync, 0-100, while the account is authenticated; null until the first report.
+    sync_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     last_sequence = models.BigIntegerField(null=True, blank=True)
     worker = models.ForeignKey(WorkerNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
     connected_at = models.DateTimeField(null=True, blank=True)

@@ -25,6 +25,7 @@ from backend.accounts.services.accounts import (
     account_disconnect,
     account_fail,
     account_qr_update,
+    account_sync_progress,
 )
 from backend.accounts.services.common import account_lock
 from backend.accounts.services.workers import worker_heartbeat
@@ -54,6 +55,10 @@ def _session_authenticated(account: WhatsAppAccount, event: Event) -> None:
     account_authenticate(account_id=account.pk, event_id=event.id)
 
 
+def _session_sync_progress(account: WhatsAppAccount, event: Event) -> None:
+    account_sync_progress(account_id=account.pk, percent=event.data["percent"])
+
+
 def _session_ready(account: WhatsAppAccount, event: Event) -> None:
     account_connect(
         account_id=account.pk,
@@ -76,6 +81,7 @@ def _session_error(account: WhatsAppAccount, event: Event) -> None:
 SESSION_HANDLERS: dict[str, Callable[[WhatsAppAccount, Event], None]] = {
     EventType.QR_CODE_GENERATED: _qr_code_generated,
     EventType.SESSION_AUTHENTICATED: _session_authenticated,
+    EventType.SESSION_SYNC_PROGRESS: _session_sync_progress,
     EventType.SESSION_READY: _session_ready,
     EventType.SESSION_DISCONNECTED: _session_disconnected,
     EventType.SESSION_ERROR: _session_error,

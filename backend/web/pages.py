@@ -68,30 +68,40 @@ def _status_step(status: str, reason: str, at: dt.datetime) -> dict[str, str]:
         label = REQUESTED_LABELS.get(reason, "Waiting for a scan")
         return _step("requested", label, at)
     if status == AccountStatus.AUTHENTICATED:
-        return _step("authenticated", "Scanned and authenticated", at)
+        return _step("authenticated", "Scanned: linking the phone", at)
     if status == AccountStatus.CONNECTED:
         return _step("ready", "Ready: connected", at)
     label = STATUS_LABELS.get(status, status)
     return _step(status, f"{label} ({reason})" if reason else label, at)
 
 
+# Steps taken from the inbox: the first event of each of these types in the account's current session.
+EVENT_STEPS = {
+    EventType.QR_CODE_GENERATED: ("qr_shown", "QR shown"),
+    EventType.SESSION_SYNC_PROGRESS: ("sync_started", "History sync started"),
+}
+
+
 def _timelines(accounts: list[WhatsAppAccount]) -> dict[int, list[dict[str, str]]]:
-    """Per account: its status changes and the first QR shown of its current session, in time order."""
-    first_qr = dict(
-        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts], type=EventType.QR_CODE_GENERATED)
-        .values("session_id")
+    """Per account: its status changes, the first QR shown and the start of the first history sync of its
+    current session, in time order."""
+    firsts: dict[str, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    rows = (
+        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts], type__in=list(EVENT_STEPS))
+        .values("session_id", "type")
         .annotate(first=Min("received_at"))
-        .values_list("session_id", "first")
+        .values_list("session_id", "type", "first")
     )
+    for session_id, event_type, first in rows:
+        firsts[session_id].append((event_type, first))
     timelines: dict[int, list[dict[str, str]]] = defaultdict(list)
     for account in accounts:
         steps = [
             (change.at, _status_step(change.status, change.reason, change.at))
             for change in account.status_changes.all()
         ]
-        shown = first_qr.get(account.session_id)
-        if shown is not None:
-            steps.append((shown, _step("qr_shown", "QR shown", shown)))
+        for event_type, at in firsts.get(account.session_id, []):
+            steps.append((at, _step(*EVENT_STEPS[event_type], at)))
         steps.sort(key=lambda pair: pair[0])
         timelines[account.pk] = [step for _, step in steps][-TIMELINE_LENGTH:]
     return timelines

@@ -461,13 +461,17 @@
   }
 
   // The real order: CONNECTED, then the history sync (progress 0 -> 100), then hasSynced. A page back after a
-  // cut connection is CONNECTED again without a new sync.
+  // cut connection is CONNECTED again without a new sync. The test-only setting connected_after_sync gives the
+  // old, wrong order instead (CONNECTED only after hasSynced), for clients that must work with either.
   async function restore(message) {
     page.me = message.me;
     Conn.set("pushname", page.me.pushname);
     Conn.set("platform", page.me.platform);
-    Socket.set("state", "CONNECTED");
-    Conn.set("connected", true);
+    const connected = () => {
+      Socket.set("state", "CONNECTED");
+      Conn.set("connected", true);
+    };
+    if (page.synced || !settings.connected_after_sync) connected();
     if (page.synced) {
       showMain();
       return;
@@ -482,6 +486,7 @@
     await hasSyncedListener();
     page.synced = true;
     Socket.set("hasSynced", true);
+    if (settings.connected_after_sync) connected();
     showMain();
   }
 

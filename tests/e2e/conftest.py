@@ -31,7 +31,8 @@ def _patient_expect() -> Iterator[None]:
 def stack(request, tmp_path_factory) -> Iterator[LiveStack]:
     folder = tmp_path_factory.mktemp("e2e-stack")
     module = request.module.__name__.rsplit(".", 1)[-1]
-    live = LiveStack(folder)
+    # A module sets SIMULATOR_PROFILE = "realistic" to run on the simulator's realistic timings.
+    live = LiveStack(folder, simulator_profile=getattr(request.module, "SIMULATOR_PROFILE", "instant"))
     try:
         with live:
             yield live

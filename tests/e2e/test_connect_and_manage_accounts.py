@@ -84,7 +84,7 @@ def test_an_owner_connects_two_phones_and_manages_them_live(context, stack, phon
     # The timeline shows each step with the time between them.
     timeline = card(page, second).locator("details.account-timeline")
     timeline.locator("summary").click()
-    expect(timeline.locator(".timeline-step")).to_have_count(4)
+    expect(timeline.locator(".timeline-step")).to_have_count(5)  # requested, QR, scanned, sync started, ready
     expect(timeline.locator(".timeline-qr_shown .timeline-delta")).to_have_text(re.compile(r"^\+[\d.]+ (ms|s)$"))
     shots(page, "second-timeline")
 

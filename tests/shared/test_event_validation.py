@@ -10,6 +10,7 @@ QR = "2@abc,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,BBBB=,CCCC=,1"
 VALID_DATA = {
     EventType.QR_CODE_GENERATED: {"qr": QR, "qr_count": 1, "expires_in": 60},
     EventType.SESSION_AUTHENTICATED: {},
+    EventType.SESSION_SYNC_PROGRESS: {"percent": 40},
     EventType.SESSION_READY: {
         "phone_number": "6281234567890",
         "pushname": "Budi",
@@ -86,6 +87,12 @@ def test_an_unknown_type_passes_with_its_data_unchecked():
         ({"type": "qr_code_generated", "data": {"qr": "null,a,b,c,d", "qr_count": 1, "expires_in": 1}}, "data.qr"),
         ({"type": "session_disconnected", "data": {"reason": "logout"}}, "data.reason"),
         ({"type": "session_authenticated", "data": {"x": 1}}, "data.x"),
+        ({"type": "session_sync_progress", "data": {}}, "data.percent"),
+        ({"type": "session_sync_progress", "data": {"percent": 101}}, "data.percent"),
+        ({"type": "session_sync_progress", "data": {"percent": -1}}, "data.percent"),
+        ({"type": "session_sync_progress", "data": {"percent": "40"}}, "data.percent"),
+        ({"type": "session_sync_progress", "data": {"percent": 40.5}}, "data.percent"),
+        ({"type": "session_sync_progress", "data": {"percent": 40, "total": 9}}, "data.total"),
         ({"type": "worker_heartbeat", "data": {"base_url": "ftp://x", "capacity": 1, "sessions": {}}}, "data.base_url"),
     ],
 )

@@ -1,6 +1,7 @@
 """The real order of a linked page, after a scan and on a restore alike: OPENING -> CONNECTED -> history sync
 (``offline_progress_update_from_bridge``, progress 0 -> 100) -> ``hasSynced`` true. After a scan the page is
-PAIRING first and reloads itself once."""
+PAIRING first and reloads itself once. The test-only setting ``connected_after_sync`` gives the old order
+(CONNECTED after ``hasSynced``), which the worker's tests use to show it works with either."""
 
 from simulator.testing import running_simulator
 from tests.simulator.conftest import Recorded, link, open_tab
@@ -55,3 +56,20 @@ async def test_restore_goes_connected_then_sync(browser):
 
         assert linked_order(tab.recorder.events) == EXPECTED
         assert "ref" not in tab.recorder.kinds()
+
+
+async def test_the_test_only_setting_gives_the_old_order_connected_after_the_sync(browser):
+    async with running_simulator("instant", sync_delay=0.2, connected_after_sync=True) as sim:
+        tab = await open_tab(browser, sim.url)
+        qr = (await sim.wait_for_qrs(page_id=await tab.page_id()))[0]["qr"]
+        await tab.recorder.wait_for("ref")
+
+        await sim.scan(qr, phone_number="5511999990000")
+        await tab.recorder.wait_for("state", "CONNECTED")
+
+        assert linked_order(tab.recorder.events) == [
+            ("boot", "OPENING"),
+            *[step for step in EXPECTED if step[0] == "progress"],
+            ("hasSynced", True),
+            ("state", "CONNECTED"),
+        ]

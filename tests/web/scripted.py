@@ -38,6 +38,7 @@ def account(account_id: int, workspace_id: int, status: str = "qr_scanning", **f
         "qr": None,
         "qr_count": 0,
         "qr_expires_at": None,
+        "sync_percent": None,
         "worker_id": "worker-1",
         "connected_at": None,
         "created_at": now_iso(),

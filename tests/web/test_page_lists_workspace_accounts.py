@@ -37,7 +37,9 @@ def test_it_shows_each_account_with_its_number_badge_and_details(owner_client, w
 def test_an_account_without_a_number_is_never_an_unknown_number(owner_client, workspace):
     make_account(workspace, status="authenticated")
     make_account(workspace, status="qr_scanning")
+    make_account(workspace, status="connected")
     html = owner_client.get("/settings/whatsapp-accounts").content.decode()
+    assert "Scanned - linking your phone" in html
     assert "New account: syncing with the phone" in html
     assert "New account: waiting for the QR scan" in html
     assert "unknown" not in html.lower()

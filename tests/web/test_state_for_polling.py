@@ -52,13 +52,17 @@ def test_the_timeline_has_each_step_in_order(owner_client, workspace):
     record_event(account, "qr_code_generated", at=start + dt.timedelta(seconds=2), sequence=1)
     record_event(account, "qr_code_generated", at=start + dt.timedelta(seconds=60), sequence=2)
     record_status(account, "authenticated", at=start + dt.timedelta(seconds=70))
-    record_status(account, "connected", at=start + dt.timedelta(seconds=74))
+    for n, percent in enumerate((0, 50, 100)):
+        record_event(account, "session_sync_progress", at=start + dt.timedelta(seconds=72 + n), sequence=4 + n,
+                     data={"percent": percent})  # fmt: skip
+    record_status(account, "connected", at=start + dt.timedelta(seconds=75))
     record_status(account, "disconnected", at=start + dt.timedelta(seconds=200), reason="CONFLICT")
     [row] = owner_client.get(f"/settings/whatsapp-accounts/state?workspace={workspace.pk}").json()["accounts"]
     assert [(s["step"], s["label"]) for s in row["timeline"]] == [
         ("requested", "Connect requested"),
         ("qr_shown", "QR shown"),
-        ("authenticated", "Scanned and authenticated"),
+        ("authenticated", "Scanned: linking the phone"),
+        ("sync_started", "History sync started"),
         ("ready", "Ready: connected"),
         ("disconnected", "Disconnected (CONFLICT)"),
     ]

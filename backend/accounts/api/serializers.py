@@ -41,6 +41,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "qr",
             "qr_count",
             "qr_expires_at",
+            "sync_percent",
             "worker_id",
             "connected_at",
             "created_at",

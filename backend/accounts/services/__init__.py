@@ -21,6 +21,7 @@ from backend.accounts.services.accounts import (
     account_logout,
     account_qr_update,
     account_reconnect,
+    account_sync_progress,
     accounts_expire_stale_qr,
     new_session_id,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "account_reconnect",
     "account_request_pairing_code",
     "account_set_primary",
+    "account_sync_progress",
     "accounts_expire_stale_qr",
     "new_session_id",
     "worker_ensure_default",

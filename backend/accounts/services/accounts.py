@@ -103,10 +103,26 @@ def account_authenticate(*, account_id: int, event_id: str = "") -> WhatsAppAcco
     if account.is_deleted:
         return account
     account.clear_qr()
+    account.sync_percent = None  # a new link (or a restore): its history sync is still to come
     changed = account.set_status(AccountStatus.AUTHENTICATED, event_id=event_id)
     account.save()
     if changed:
         broadcast.announce(account, MessageType.STATUS_CHANGED)
+    return account
+
+
+@transaction.atomic
+def account_sync_progress(*, account_id: int, percent: int) -> WhatsAppAccount:
+    """The linked phone's history sync reached ``percent``: kept and shown while the account is authenticated
+    (the scan was accepted, the number is not known yet); a report for any other status changes nothing."""
+    # Locked: the status read here must still hold when the percent is written, or a report racing
+    # account_connect could broadcast "syncing" after "connected".
+    _, account = account_lock(account_id=account_id)
+    if account.is_deleted or account.status != AccountStatus.AUTHENTICATED or account.sync_percent == percent:
+        return account
+    account.sync_percent = percent
+    account.save(update_fields=["sync_percent", "updated_at"])
+    broadcast.announce(account, MessageType.SYNC_PROGRESS)
     return account
 
 

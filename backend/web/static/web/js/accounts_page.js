@@ -5,7 +5,7 @@ import { Announcer } from "./announcer.js";
 import { ApiClient } from "./api.js";
 import { LiveUpdates } from "./live.js";
 import { formatPhone } from "./phone.js";
-import { ConnectPanel, FAILURE_MESSAGES, failureMessage } from "./qr_panel.js";
+import { ConnectPanel, FAILURE_MESSAGES, LINKING_TEXT, failureMessage, showSyncProgress } from "./qr_panel.js";
 import { renderTimeline } from "./timeline.js";
 
 const STATUS_LABELS = {
@@ -42,7 +42,8 @@ export function formatTime(iso) {
 export function accountTitle(account) {
   if (account.phone_number) return formatPhone(account.phone_number);
   if (account.status === "qr_scanning") return "New account: waiting for the QR scan";
-  if (account.status === "authenticated" || account.status === "connected") return "New account: syncing with the phone";
+  if (account.status === "authenticated") return LINKING_TEXT;
+  if (account.status === "connected") return "New account: syncing with the phone";
   return "Account not linked";
 }
 
@@ -66,6 +67,16 @@ function actionButton(action, label, account, { danger = false } = {}) {
     text: label,
     attrs: { type: "button", "data-action": action, "data-account-id": String(account.id), "aria-label": `${label}: ${title}` },
   });
+}
+
+// The history sync of an account that is linking: a bar and its percent (as the first paint renders it).
+function syncProgress(percent) {
+  const line = element("p", { className: "sync-progress", attrs: { "data-sync-progress": "" } });
+  const bar = element("progress", { attrs: { max: "100", "aria-label": "History sync" } });
+  const text = element("span", { attrs: { "data-sync-text": "" } });
+  showSyncProgress(bar, text, percent);
+  line.append(bar, " ", text);
+  return line;
 }
 
 export function renderAccountCard(account, { canManage, pending }) {
@@ -99,6 +110,7 @@ export function renderAccountCard(account, { canManage, pending }) {
     detail(details, "Reason", failureMessage(account.status_reason));
   }
   card.append(details);
+  if (account.status === "authenticated") card.append(syncProgress(account.sync_percent));
 
   const actions = element("div", { className: "account-actions" });
   if (canManage && account.status === "connected" && !account.is_primary) {

@@ -36,6 +36,21 @@ export const FAILURE_MESSAGES = {
   BROWSER_CRASHED: "The WhatsApp session stopped unexpectedly. Try again.",
 };
 
+// After the scan, until the phone number is known (the account is authenticated).
+export const LINKING_TEXT = "Scanned - linking your phone";
+
+// The linked phone's history sync (the account's sync_percent; null until the first report).
+export function syncProgressText(percent) {
+  return percent === null || percent === undefined ? "Starting the history sync…" : `Syncing history: ${percent}%`;
+}
+
+// A <progress> showing the sync: indeterminate until the first report.
+export function showSyncProgress(bar, text, percent) {
+  if (percent === null || percent === undefined) bar.removeAttribute("value");
+  else bar.value = percent;
+  text.textContent = syncProgressText(percent);
+}
+
 export function failureMessage(reason) {
   return FAILURE_MESSAGES[reason] || (reason ? `The connection failed (${reason}). Try again.` : "The connection failed. Try again.");
 }
@@ -162,7 +177,7 @@ export class ConnectPanel {
     if (!this.dialog.open || !account || String(account.id) !== this.accountId) return;
     const { status } = account;
     if (status === "connected" && account.phone_number) this.showConnected(account);
-    else if (status === "authenticated" || status === "connected") this.showSyncing();
+    else if (status === "authenticated" || status === "connected") this.showSyncing(account);
     else if (status === "qr_scanning" && account.qr && account.qr_svg) this.showQr(account);
     else if (account.status_reason === "QR_EXPIRED") this.showExpired();
     else if (["failed", "disconnected", "logged_out"].includes(status)) this.fail(account.status_reason);
@@ -203,12 +218,13 @@ export class ConnectPanel {
     this.setStatus(FAILURE_MESSAGES.QR_EXPIRED);
   }
 
-  showSyncing() {
+  showSyncing(account) {
     clearInterval(this.countdownTimer);
+    showSyncProgress(this.q("[data-sync-bar]"), this.q("[data-sync-text]"), account.sync_percent);
     if (this.view !== "syncing") {
       this.show("syncing");
-      this.setStatus("Scanned. Linking your phone…");
-      this.q("[data-syncing-text]").textContent = "Scanned. Linking your phone and reading its number…";
+      this.setStatus("Scanned. Keep WhatsApp open on your phone while it links.");
+      this.q("[data-syncing-text]").textContent = LINKING_TEXT;
       clearTimeout(this.syncTimer);
       this.syncTimer = setTimeout(() => {
         const text =
