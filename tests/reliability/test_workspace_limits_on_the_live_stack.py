@@ -26,11 +26,15 @@ def stack(tmp_path_factory) -> Iterator[WsgiStack]:
         yield started
 
 
-def own_limits(stack: WsgiStack, workspace_id: int, **limits: int | None) -> None:
-    """What staff set in the admin's Limits: the workspace's own fields."""
-    for field, value in limits.items():
-        assert field in ("max_accounts", "connects_per_hour", "connects_per_day")
-        stack.sql(f"UPDATE accounts_workspace SET {field} = %s WHERE id = %s RETURNING id", (value, workspace_id))
+def own_limits(stack: WsgiStack, workspace_id: int, **limits: int) -> None:
+    """What staff set in the admin's Limits: the workspace's own fields (those not given stay empty)."""
+    fields = {"max_accounts": None, "connects_per_hour": None, "connects_per_day": None}
+    assert set(limits) <= set(fields)
+    stack.sql(
+        "UPDATE accounts_workspace SET max_accounts = %(max_accounts)s, connects_per_hour = %(connects_per_hour)s, "
+        "connects_per_day = %(connects_per_day)s WHERE id = %(id)s RETURNING id",
+        {**fields, **limits, "id": workspace_id},
+    )
 
 
 def connect(stack: WsgiStack, person) -> object:
