@@ -10,8 +10,10 @@ DEMO_BASE_PORT (8000: the backend, then the worker and the simulator) say where 
 
 Started as root, it runs nothing as root: supervisord and every program (Chromium included) run as DEMO_USER
 (whatsapp-demo, a system user made if missing), which owns DEMO_VAR_DIR; files there stay owner-only, that owner
-being the user that runs the programs. supervisord's control socket asks for a password (kept in its 0600
-configuration, which `supervisorctl -c var/demo/supervisord.conf` reads).
+being the user that runs the programs. Where that user cannot run them (the interpreter or the checkout out of
+its reach, e.g. a Python under /root), it says so and runs them as root, with supervisord told so on purpose.
+supervisord's control socket asks for a password (kept in its 0600 configuration, which
+`supervisorctl -c var/demo/supervisord.conf` reads).
 """
 
 from __future__ import annotations
@@ -76,26 +78,30 @@ def as_user(user: pwd.struct_passwd | None) -> dict:
     return {} if user is None else {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
 
-def hand_over(user: pwd.struct_passwd) -> str | None:
-    """Give VAR and everything in it to ``user`` (still owner-only), and let it reach VAR: the folders between the
-    checkout and VAR (var/) get the traverse bit only. An error message if ``user`` still cannot use them."""
-    for path in [VAR, *VAR.rglob("*")]:
-        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+def cannot_run_as(user: pwd.struct_passwd) -> str | None:
+    """Why ``user`` cannot run the programs from here (the interpreter, the checkout, DEMO_VAR_DIR's folders out
+    of its reach), or None. The folders between the checkout and VAR (var/) get the traverse bit first."""
     for parent in VAR.parents:
         if parent == ROOT or not parent.is_relative_to(ROOT):
             break
         parent.chmod(parent.stat().st_mode | 0o111)
-    probe = subprocess.run(
-        [PY, "-c", "import os, sys, backend; os.listdir(sys.argv[1])", str(VAR)],
-        cwd=ROOT, capture_output=True, text=True, check=False, **as_user(user),
-    )  # fmt: skip
+    try:
+        probe = subprocess.run(
+            [PY, "-c", "import os, sys, backend; os.stat(sys.argv[1])", str(VAR)],
+            cwd=ROOT, capture_output=True, text=True, check=False, **as_user(user),
+        )  # fmt: skip
+    except OSError as error:  # the interpreter itself (under a private home, say)
+        return f"{user.pw_name} cannot run {PY} ({error.strerror})"
     if probe.returncode == 0:
         return None
-    return (
-        f"make run: started as root, it runs its programs as {user.pw_name}, who cannot use {ROOT} or {VAR} "
-        f"({probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else probe.returncode}). Put the checkout "
-        "and DEMO_VAR_DIR where that user can read and traverse, or run make run as a normal user."
-    )
+    lines = probe.stderr.strip().splitlines()
+    return f"{user.pw_name} cannot use {ROOT} or {VAR} ({lines[-1] if lines else probe.returncode})"
+
+
+def hand_over(user: pwd.struct_passwd) -> None:
+    """Give VAR and everything in it to ``user``; files stay owner-only, the owner being the one that runs."""
+    for path in [VAR, *VAR.rglob("*")]:
+        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
 def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
@@ -131,7 +137,7 @@ def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
     return env
 
 
-def supervisord_conf() -> Path:
+def supervisord_conf(*, as_root: bool) -> Path:
     """Programs inherit supervisord's environment, which is ours (see main). Its control socket is owner-only and
     asks for a password (no "running without any HTTP authentication checking")."""
     logs = VAR / "logs"
@@ -148,6 +154,7 @@ def supervisord_conf() -> Path:
     lines = [
         "[supervisord]",
         "nodaemon=true",
+        *(["user=root"] if as_root else []),  # said on purpose: no "running as root" CRIT line
         "umask=077",
         "loglevel=warn",
         f"logfile={logs / 'supervisord.log'}",
@@ -205,14 +212,14 @@ def main() -> int:
         print(f"make run: ports in use: {', '.join(busy)}. Stop what uses them (another 'make run'?).", file=sys.stderr)
         return 1
     user = program_user()
+    if user is not None and (problem := cannot_run_as(user)):
+        say(f"Started as root, but {problem}: everything runs as root. Run make run as a normal user instead.")
+        user = None
     env = environment(user)
     password = kept(VAR / "demo_password", lambda: secrets.token_urlsafe(9))
-    conf = supervisord_conf()
+    conf = supervisord_conf(as_root=user is None and os.geteuid() == 0)
     if user is not None:
-        problem = hand_over(user)
-        if problem:
-            print(problem, file=sys.stderr)
-            return 1
+        hand_over(user)
         say(f"Started as root: everything runs as the unprivileged user {user.pw_name}, which owns {VAR}")
     manage = [PY, str(ROOT / "backend" / "manage.py")]
     say(f"Migrating the database (SQLite, {VAR / 'db.sqlite3'})")

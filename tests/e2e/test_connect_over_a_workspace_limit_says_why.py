@@ -28,7 +28,7 @@ def test_connect_over_the_hourly_limit_shows_the_message_instead_of_the_dialog(c
     page.click("#connect-button")
     alert = page.locator("#page-alert")
     expect(alert).to_be_visible()
-    expect(alert).to_contain_text("limit of 1 connection attempts per hour")
+    expect(alert).to_contain_text("limit of 1 connection attempt per hour.")
     expect(alert).to_contain_text("The next one is possible in")
     expect(page.locator("#connect-dialog")).not_to_be_visible()
     shots(page, "limit-reached-message")

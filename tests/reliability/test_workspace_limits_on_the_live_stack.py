@@ -109,7 +109,7 @@ def test_a_cancelled_attempt_still_counts_and_a_deleted_account_frees_the_accoun
     full = connect(stack, person)
     assert full.status_code == 429 and full.json()["limit"] == "accounts"
     assert "Retry-After" not in full.headers and full.json()["retry_after"] is None
-    assert "limit of 1 WhatsApp accounts" in full.json()["detail"]
+    assert "limit of 1 WhatsApp account." in full.json()["detail"]
     cancelled = stack.api("POST", f"/api/v1/accounts/{first['id']}/cancel", token=person.token)
     assert cancelled.status_code == 200 and cancelled.json()["deleted"]
     assert connect(stack, person).status_code == 201  # the slot is free again

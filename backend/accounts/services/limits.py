@@ -61,12 +61,16 @@ def workspace_limits(*, workspace: Workspace) -> WorkspaceLimits:
     )
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 def _in_words(seconds: int) -> str:
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return _count(seconds, "second")
     minutes = math.ceil(seconds / 60)
     if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return _count(minutes, "minute")
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
@@ -99,7 +103,7 @@ def workspace_check_connect(*, workspace: Workspace, new_account: bool, now: dt.
     if new_account and WhatsAppAccount.live.filter(workspace=workspace).count() >= limits.max_accounts:
         log.info("workspace %s: connect refused, %s accounts at most", workspace.pk, limits.max_accounts)
         raise LimitReached(
-            f"This workspace has reached its limit of {limits.max_accounts} WhatsApp accounts. "
+            f"This workspace has reached its limit of {_count(limits.max_accounts, 'WhatsApp account')}. "
             "Delete an account to connect another one.",
             limit="accounts",
             retry_after=None,
@@ -119,7 +123,7 @@ def workspace_check_connect(*, workspace: Workspace, new_account: bool, now: dt.
     retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
     log.info("workspace %s: connect refused, %s connects per %s at most", workspace.pk, limit, per)
     raise LimitReached(
-        f"This workspace has reached its limit of {limit} connection attempts per {per}. "
+        f"This workspace has reached its limit of {_count(limit, 'connection attempt')} per {per}. "
         f"The next one is possible in {_in_words(retry_after)} (at {frees_at:%H:%M} UTC).",
         limit=name,
         retry_after=retry_after,
