@@ -69,6 +69,11 @@ API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "1200/minute")
 API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "120/minute")
 API_THROTTLE_AUTH_TOKEN = env_rate("API_THROTTLE_AUTH_TOKEN", "10/minute")
 QR_LIFETIME_S = env_int("QR_LIFETIME_S", 180, minimum=10)
+# Limits per workspace (docs/operations.md, "Limits per workspace"): the defaults of the workspaces whose own
+# fields are empty (staff set those in the admin). Counted in the database, under the workspace's lock.
+WORKSPACE_MAX_ACCOUNTS = env_int("WORKSPACE_MAX_ACCOUNTS", 10, minimum=1)
+WORKSPACE_CONNECTS_PER_HOUR = env_int("WORKSPACE_CONNECTS_PER_HOUR", 5, minimum=1)
+WORKSPACE_CONNECTS_PER_DAY = env_int("WORKSPACE_CONNECTS_PER_DAY", 20, minimum=1)
 WEBHOOK_INBOX_RETENTION_DAYS = env_int("WEBHOOK_INBOX_RETENTION_DAYS", 7, minimum=1)
 WORKER_HEARTBEAT_TIMEOUT_S = env_int("WORKER_HEARTBEAT_TIMEOUT_S", 45, minimum=5)
 WORKER_REQUEST_TIMEOUT_S = env_int("WORKER_REQUEST_TIMEOUT_S", 10, minimum=1)
@@ -236,11 +241,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "WhatsApp accounts API",
-    "DESCRIPTION": "Connect WhatsApp accounts to workspaces. Live updates on /ws/workspaces/<id>/.",
+    # Markdown, rendered as HTML by Swagger UI: the path is a code span, so that "<id>" shows instead of vanishing
+    # as an unknown HTML tag.
+    "DESCRIPTION": "Connect WhatsApp accounts to workspaces. Live updates on the WebSocket `/ws/workspaces/<id>/`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "/static/web/favicon.svg",  # the site's own icon (backend/web/urls.py)
     "REDOC_DIST": "SIDECAR",
 }
 

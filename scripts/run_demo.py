@@ -7,11 +7,19 @@ where to go, and stops everything cleanly on Ctrl-C.
 Everything it writes is under DEMO_VAR_DIR (var/demo) and owner-only (folders 0700, files 0600: the database
 holds API tokens and session keys, the outbox QR strings): the umask of every process is 077. DEMO_HOST and
 DEMO_BASE_PORT (8000: the backend, then the worker and the simulator) say where it listens.
+
+Started as root, it runs nothing as root: supervisord and every program (Chromium included) run as DEMO_USER
+(whatsapp-demo, a system user made if missing), which owns DEMO_VAR_DIR; files there stay owner-only, that owner
+being the user that runs the programs. Where that user cannot run them (the interpreter or the checkout out of
+its reach, e.g. a Python under /root), it says so and runs them as root, with supervisord told so on purpose.
+supervisord's control socket asks for a password (kept in its 0600 configuration, which
+`supervisorctl -c var/demo/supervisord.conf` reads).
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import secrets
 import signal
 import socket
@@ -28,6 +36,7 @@ BIN = Path(PY).parent
 _BASE_PORT = int(os.environ.get("DEMO_BASE_PORT", "8000"))
 PORTS = {"backend": _BASE_PORT, "worker": _BASE_PORT + 1, "simulator": _BASE_PORT + 2}
 HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
+DEMO_USER = os.environ.get("DEMO_USER", "whatsapp-demo")
 
 
 def say(message: str) -> None:
@@ -47,7 +56,55 @@ def port_free(port: int) -> bool:
         return sock.connect_ex((HOST, port)) != 0
 
 
-def environment() -> dict[str, str]:
+def program_user() -> pwd.struct_passwd | None:
+    """Started as root: the unprivileged user that runs supervisord and the programs (DEMO_USER, made a system user
+    without a login if missing). Started by anyone else: None, everything runs as the caller."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(DEMO_USER)
+    except KeyError:
+        say(f"Started as root: creating the system user {DEMO_USER} to run the programs")
+        subprocess.run(
+            ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+             "--shell", "/usr/sbin/nologin", DEMO_USER],
+            check=True,
+        )  # fmt: skip
+        return pwd.getpwnam(DEMO_USER)
+
+
+def as_user(user: pwd.struct_passwd | None) -> dict:
+    """subprocess arguments that run a command as ``user`` (none of root's groups kept), or as the caller."""
+    return {} if user is None else {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
+def cannot_run_as(user: pwd.struct_passwd) -> str | None:
+    """Why ``user`` cannot run the programs from here (the interpreter, the checkout, DEMO_VAR_DIR's folders out
+    of its reach), or None. The folders between the checkout and VAR (var/) get the traverse bit first."""
+    for parent in VAR.parents:
+        if parent == ROOT or not parent.is_relative_to(ROOT):
+            break
+        parent.chmod(parent.stat().st_mode | 0o111)
+    try:
+        probe = subprocess.run(
+            [PY, "-c", "import os, sys, backend; os.stat(sys.argv[1])", str(VAR)],
+            cwd=ROOT, capture_output=True, text=True, check=False, **as_user(user),
+        )  # fmt: skip
+    except OSError as error:  # the interpreter itself (under a private home, say)
+        return f"{user.pw_name} cannot run {PY} ({error.strerror})"
+    if probe.returncode == 0:
+        return None
+    lines = probe.stderr.strip().splitlines()
+    return f"{user.pw_name} cannot use {ROOT} or {VAR} ({lines[-1] if lines else probe.returncode})"
+
+
+def hand_over(user: pwd.struct_passwd) -> None:
+    """Give VAR and everything in it to ``user``; files stay owner-only, the owner being the one that runs."""
+    for path in [VAR, *VAR.rglob("*")]:
+        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+
+
+def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
     from shared.signing import new_secret
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -73,13 +130,19 @@ def environment() -> dict[str, str]:
             "MAX_SESSIONS": os.environ.get("MAX_SESSIONS", "10"),
         }
     )
+    if user is not None:  # the program user's own home, owner-only under VAR (Chromium writes its settings there)
+        home = VAR / "home"
+        home.mkdir(mode=0o700, exist_ok=True)
+        env.update({"HOME": str(home), "USER": user.pw_name, "LOGNAME": user.pw_name})
     return env
 
 
-def supervisord_conf() -> Path:
-    """Programs inherit supervisord's environment, which is ours (see main)."""
+def supervisord_conf(*, as_root: bool) -> Path:
+    """Programs inherit supervisord's environment, which is ours (see main). Its control socket is owner-only and
+    asks for a password (no "running without any HTTP authentication checking")."""
     logs = VAR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    control_password = kept(VAR / "supervisor_password", lambda: secrets.token_urlsafe(24))
     programs = {
         "simulator": f"{PY} -m simulator --host {HOST} --port {PORTS['simulator']} --profile realistic "
         f"--data-dir {VAR / 'simulator'}",
@@ -91,6 +154,7 @@ def supervisord_conf() -> Path:
     lines = [
         "[supervisord]",
         "nodaemon=true",
+        *(["user=root"] if as_root else []),  # said on purpose: no "running as root" CRIT line
         "umask=077",
         "loglevel=warn",
         f"logfile={logs / 'supervisord.log'}",
@@ -100,12 +164,16 @@ def supervisord_conf() -> Path:
         "[unix_http_server]",
         f"file={VAR / 'supervisor.sock'}",
         "chmod=0700",
+        "username=demo",
+        f"password={control_password}",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
         "",
         "[supervisorctl]",
         f"serverurl=unix://{VAR / 'supervisor.sock'}",
+        "username=demo",
+        f"password={control_password}",
     ]
     for name, command in programs.items():
         lines += [
@@ -143,16 +211,23 @@ def main() -> int:
     if busy:
         print(f"make run: ports in use: {', '.join(busy)}. Stop what uses them (another 'make run'?).", file=sys.stderr)
         return 1
-    env = environment()
+    user = program_user()
+    if user is not None and (problem := cannot_run_as(user)):
+        say(f"Started as root, but {problem}: everything runs as root. Run make run as a normal user instead.")
+        user = None
+    env = environment(user)
+    password = kept(VAR / "demo_password", lambda: secrets.token_urlsafe(9))
+    conf = supervisord_conf(as_root=user is None and os.geteuid() == 0)
+    if user is not None:
+        hand_over(user)
+        say(f"Started as root: everything runs as the unprivileged user {user.pw_name}, which owns {VAR}")
     manage = [PY, str(ROOT / "backend" / "manage.py")]
     say(f"Migrating the database (SQLite, {VAR / 'db.sqlite3'})")
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    password = kept(VAR / "demo_password", lambda: secrets.token_urlsafe(9))
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, **as_user(user))
     say("Creating the demo workspace and user")
-    subprocess.run([*manage, "demo_setup", "--password", password, "--superuser"], env=env, check=True)
+    subprocess.run([*manage, "demo_setup", "--password", password, "--superuser"], env=env, check=True, **as_user(user))
     say("Starting the simulator, the backend (daphne), Celery (worker + beat) and a session worker (supervisord)")
-    conf = supervisord_conf()
-    supervisor = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env)
+    supervisor = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env, **as_user(user))
 
     def stop(signum, frame):
         say("Stopping everything (supervisord stops each process in turn)")

@@ -44,6 +44,7 @@ class QrCode:
     qr: str
     qr_count: int
     expires_at: float  # Unix time
+    shown_at: float = dataclasses.field(default_factory=time.time)  # Unix time
     status: QrStatus = QrStatus.LIVE
 
     def is_live(self) -> bool:
@@ -221,7 +222,9 @@ class Hub:
     # --- the phone's side --------------------------------------------------------------------------------
 
     def qrs_on_screen(self) -> list[QrCode]:
-        return [page.qr for page in self.pages.values() if page.qr is not None and page.qr.is_live()]
+        """The live QR codes of the open pages, the newest first."""
+        live = [page.qr for page in self.pages.values() if page.qr is not None and page.qr.is_live()]
+        return sorted(live, key=lambda qr: qr.shown_at, reverse=True)
 
     async def scan(self, *, qr: str, phone_number: str, pushname: str, platform: str) -> Device:
         if not codes.looks_like_qr(qr):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,22 @@ async def phone_page(request: web.Request) -> web.FileResponse:
 
 
 async def phone_qrs(request: web.Request) -> web.Response:
+    """The QR codes on screen now, the newest first; ``age_s``: seconds since each was shown (the simulator's
+    clock, so that the phone page needs none of its own)."""
     qrs = request.app[HUB].qrs_on_screen()
+    now = time.time()
     return web.json_response(
         {
             "qrs": [
-                {"page_id": q.page_id, "ref": q.ref, "qr": q.qr, "qr_count": q.qr_count, "expires_at": q.expires_at}
+                {
+                    "page_id": q.page_id,
+                    "ref": q.ref,
+                    "qr": q.qr,
+                    "qr_count": q.qr_count,
+                    "expires_at": q.expires_at,
+                    "shown_at": q.shown_at,
+                    "age_s": round(max(0.0, now - q.shown_at), 1),
+                }
                 for q in qrs
             ]
         }

@@ -17,6 +17,7 @@ from backend.accounts.models import (
 )
 from backend.accounts.services.accounts import account_delete, account_logout
 from backend.accounts.services.common import ServiceError
+from backend.accounts.services.limits import workspace_limits
 from backend.accounts.services.primary import account_set_primary
 
 
@@ -28,9 +29,27 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "created_at"]
+    """Staff change a workspace's limits here; an empty field follows the setting's default (docs/operations.md)."""
+
+    list_display = ["id", "name", "limits", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "created_at"]}),
+        (
+            "Limits",
+            {
+                "fields": ["max_accounts", "connects_per_hour", "connects_per_day"],
+                "description": "Empty: the default of the settings. A connect attempt is a Connect or a Reconnect "
+                "(each a new QR code session); over a limit the page and the API say which one and when it frees.",
+            },
+        ),
+    ]
+
+    @admin.display(description="limits (accounts, connects per hour, per day)")
+    def limits(self, workspace: Workspace) -> str:
+        effective = workspace_limits(workspace=workspace)
+        return f"{effective.max_accounts}, {effective.connects_per_hour}/h, {effective.connects_per_day}/day"
 
 
 @admin.register(Membership)

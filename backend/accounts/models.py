@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 class Workspace(models.Model):
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
+    # Limits (services/limits.py): staff set them in the admin; empty means the setting's default.
+    max_accounts = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Live accounts at most. Empty: WORKSPACE_MAX_ACCOUNTS (10)."
+    )
+    connects_per_hour = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Connect attempts in any hour. Empty: WORKSPACE_CONNECTS_PER_HOUR (5)."
+    )
+    connects_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Connect attempts in any 24 hours. Empty: WORKSPACE_CONNECTS_PER_DAY (20)."
+    )
 
     def __str__(self) -> str:
         return f"{self.name} (#{self.pk})"
@@ -108,9 +118,10 @@ class StatusReason(enum.StrEnum):
     REPLACED = "REPLACED"  # a newer session linked the same phone number (DELETED:REPLACED)
     WORKER_LOST = "WORKER_LOST"  # the worker stopped sending heartbeats; restarted when it is back
     WORKER_UNREACHABLE = "WORKER_UNREACHABLE"  # the start command never reached the worker
+    CANCELLED = "CANCELLED"  # the Connect dialog was closed before the scan (DELETED:CANCELLED if never linked)
 
     @staticmethod
-    def deleted(why: StatusReason) -> str:
+    def deleted(why: str) -> str:
         """The timeline's reason of a soft delete."""
         return f"{DELETED_PREFIX}{why}"
 
@@ -172,6 +183,8 @@ class WhatsAppAccount(models.Model):
     live = LiveAccountManager()
 
     class Meta:
+        verbose_name = "WhatsApp account"
+        verbose_name_plural = "WhatsApp accounts"
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "phone_number"],

@@ -26,4 +26,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
     path("static/web/<path:path>", serve, {"document_root": STATIC_DIR}, name="static"),
+    # Where browsers look for an icon on pages that name none (the admin, the API's JSON): the same SVG.
+    path("favicon.ico", serve, {"document_root": STATIC_DIR, "path": "favicon.svg"}, name="favicon"),
 ]

@@ -53,18 +53,41 @@
     await refresh();
   }
 
-  async function refresh() {
-    const [{ qrs }, { devices }] = await Promise.all([call("GET", "/phone/api/qrs"), call("GET", "/phone/api/devices")]);
+  // "12 s ago", "3 min 5 s ago": how long the code has been on screen (the simulator's clock).
+  function age(seconds) {
+    const s = Math.floor(seconds);
+    return s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ${s % 60} s ago`;
+  }
+
+  // One row per QR code on screen, the newest first: the code as a picture (to match by eye with the
+  // computer's), its page, its age, its rotation number, and "Scan". Pictures are kept across refreshes.
+  function showQrs(qrs) {
     const qrRows = $("#qrs");
+    const pictures = new Map([...qrRows.querySelectorAll("img.qr")].map((img) => [img.dataset.qr, img]));
     qrRows.replaceChildren();
-    for (const qr of qrs) {
+    for (const qr of [...qrs].sort((a, b) => b.shown_at - a.shown_at)) {
       const row = qrRows.insertRow();
       row.dataset.pageId = qr.page_id;
-      cell(row, qr.page_id);
-      cell(row, qr.qr, true);
+      let img = pictures.get(qr.qr);
+      if (!img) {
+        img = document.createElement("img");
+        img.className = "qr";
+        img.dataset.qr = qr.qr;
+        img.src = `/qr.svg?data=${encodeURIComponent(qr.qr)}`;
+        img.alt = `QR code of page ${qr.page_id}, number ${qr.qr_count}`;
+      }
+      row.insertCell().appendChild(img);
+      cell(row, qr.page_id, true).className = "page-id";
+      cell(row, age(qr.age_s)).className = "age";
       cell(row, String(qr.qr_count));
       button(row.insertCell(), "Scan", () => act("Scan", call("POST", "/phone/api/scan", { qr: qr.qr, ...identity() })));
     }
+    $("#no-qrs").hidden = qrs.length > 0;
+  }
+
+  async function refresh() {
+    const [{ qrs }, { devices }] = await Promise.all([call("GET", "/phone/api/qrs"), call("GET", "/phone/api/devices")]);
+    showQrs(qrs);
     const deviceRows = $("#devices");
     deviceRows.replaceChildren();
     for (const device of devices) {

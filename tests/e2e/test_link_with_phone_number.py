@@ -27,8 +27,12 @@ def test_an_account_links_with_a_pairing_code(context, stack, phone, request):
     dialog.locator("[data-show-pairing]").click()
     dialog.locator("[data-pairing-phone]").fill("+62 812 7000 1122")
     dialog.locator("[data-pairing-submit]").click()
-    code_box = dialog.locator("[data-pairing-code]")
-    expect(code_box).to_have_text(re.compile(r"^[A-Z0-9]{4}-?[A-Z0-9]{4}$"))
+    code_box = dialog.locator("[data-pairing-code] [data-pairing-code-text]")
+    expect(code_box).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))  # grouped as WhatsApp shows it
+    expect(dialog.locator("[data-pairing-code] [data-pairing-code-spoken]")).to_have_text(
+        re.compile(r"^(\w ){3}\w, (\w ){3}\w$")
+    )  # what a screen reader says: one character at a time
+    expect(dialog.locator("#connect-steps")).to_be_hidden()  # no QR instructions beside the code
     shots(page, "pairing-code-shown")
 
     code = re.sub(r"[^A-Z0-9]", "", code_box.inner_text())

@@ -65,4 +65,5 @@ def test_the_admin_login_and_the_api_docs_render_under_their_policies(page, stac
     expect(page.locator("#id_username")).to_be_visible()
     page.goto(f"{stack.backend_url}/api/v1/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("WhatsApp accounts API")
+    expect(page.locator(".swagger-ui .info .description")).to_contain_text("/ws/workspaces/<id>/")  # not eaten as HTML
     assert violations(page) == []

@@ -179,6 +179,11 @@ class LiveStack:
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "DEFAULT_WORKER_URL": self.worker_url,
                 "REDIS_KEY_PREFIX": self.redis_prefix,
+                # The suites that connect hundreds of times in one workspace (the flows, the benchmarks) are not
+                # about the workspace limits; the limits' own tests set them (test_workspace_limits_*.py).
+                "WORKSPACE_MAX_ACCOUNTS": "100000",
+                "WORKSPACE_CONNECTS_PER_HOUR": "100000",
+                "WORKSPACE_CONNECTS_PER_DAY": "100000",
             }
         )
         env.update(self.backend_env)

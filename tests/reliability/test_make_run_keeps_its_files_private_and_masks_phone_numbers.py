@@ -1,7 +1,9 @@
 """`make run` (scripts/run_demo.py, under supervisord, on its own folder and ports): everything it writes under
 its var folder is owner-only (folders 0700, files 0600: the SQLite database with tokens and session keys, the
 worker's outbox with QR strings, the broker, the logs, supervisord's files), and after a phone links, the
-worker's and the simulator's logs show the phone number by its last 4 digits only."""
+worker's and the simulator's logs show the phone number by its last 4 digits only. supervisord prints no CRIT
+line: started as root, it and its programs run as an unprivileged user (or as root, said on purpose, where that
+user cannot reach the interpreter), and its control socket asks for a password."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,8 +43,12 @@ def three_free_ports() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    var = tmp_path_factory.mktemp("make-run") / "demo"
+def demo():
+    # Not under pytest's own temporary folder (owner-only): started as root, make run hands its folder to an
+    # unprivileged user, who must be able to reach it.
+    top = Path(tempfile.mkdtemp(prefix="make-run-"))
+    top.chmod(0o711)
+    var = top / "demo"
     base = three_free_ports()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     env.update(DEMO_VAR_DIR=str(var), DEMO_BASE_PORT=str(base), PYTHONUNBUFFERED="1")
@@ -61,6 +68,7 @@ def demo(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+        subprocess.run(["rm", "-rf", str(top)], check=False)
 
 
 def modes(var: Path) -> dict[str, str]:
@@ -106,3 +114,26 @@ def test_logs_show_phone_numbers_by_their_last_four_digits(demo):
     for name in ("session-worker", "simulator"):
         wait_until(lambda name=name: "*********7890" in log(name), within=30, what=f"the masked number in {name}.log")
         assert PHONE not in log(name), name
+
+
+def test_supervisord_prints_no_crit_line_and_runs_nothing_as_root(demo):
+    var, _base = demo
+    printed = (var.parent / "run.out").read_text() + (var / "logs" / "supervisord.log").read_text()
+    assert [line for line in printed.splitlines() if " CRIT " in line] == []
+    pid = int((var / "supervisord.pid").read_text())
+    owners = {int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])}
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
+    owners |= {int(Path(f"/proc/{child}/status").read_text().split("Uid:")[1].split()[0]) for child in children}
+    assert len(children) >= 4  # the simulator, daphne, Celery, the worker
+    if os.geteuid() == 0 and "everything runs as the unprivileged user" in printed:
+        assert 0 not in owners
+    else:  # a normal user, or root where the demo user cannot reach the interpreter (run_demo.py says which)
+        assert owners == {os.geteuid()}
+    supervisorctl = [str(Path(sys.executable).parent / "supervisorctl"), "-s", f"unix://{var / 'supervisor.sock'}"]
+    refused = subprocess.run([*supervisorctl, "status"], capture_output=True, text=True, check=False, timeout=60)
+    assert "RUNNING" not in refused.stdout  # no password: the control socket says no
+    allowed = subprocess.run(
+        [*supervisorctl[:1], "-c", str(var / "supervisord.conf"), "status"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert allowed.stdout.count("RUNNING") >= 4, allowed.stdout + allowed.stderr

@@ -12,6 +12,8 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from backend.accounts.phone_numbers import phone_number_display
+
 STATIC = Path(__file__).resolve().parents[2] / "backend" / "web" / "static" / "web"
 ORIGIN = "http://ui.test"
 QR = "2@ref{n},bm9pc2VrZXk=,aWRlbnRpdHk=,YWR2c2VjcmV0,1"
@@ -32,6 +34,7 @@ def account(account_id: int, workspace_id: int, status: str = "qr_scanning", **f
         "status_reason": "",
         "status_changed_at": now_iso(),
         "phone_number": None,
+        "phone_number_display": "",
         "push_name": "",
         "platform": "",
         "is_primary": False,
@@ -49,7 +52,12 @@ def account(account_id: int, workspace_id: int, status: str = "qr_scanning", **f
         "last_seen_at": None,
     }
     row.update(fields)
-    return row
+    return as_served(row)
+
+
+def as_served(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with the display fields the server derives from the others (the phone number, formatted)."""
+    return {**row, "phone_number_display": phone_number_display(row.get("phone_number"))}
 
 
 def with_qr(row: dict[str, Any], count: int, expires_in: float) -> dict[str, Any]:
@@ -86,7 +94,7 @@ class ScriptedBackend:
 
     def push(self, kind: str, row: dict[str, Any], **extra: Any) -> None:
         """A broadcast: the account changes on the server and every open socket hears of it."""
-        row = {**row, "updated_at": now_iso()}
+        row = as_served({**row, "updated_at": now_iso()})
         self.accounts[row["id"]] = row
         message = {"type": kind, "workspace_id": self.workspace_id, "account": row, **extra}
         for socket in self.sockets:
@@ -111,7 +119,7 @@ class ScriptedBackend:
             self.requests.append((request.method, key[1], request.post_data))
             status, body = self.answers.get(key, (404, {"detail": "Not found."}))
             if status < 300 and body and "status" in body:
-                body = {**body, "updated_at": now_iso()}
+                body = as_served({**body, "updated_at": now_iso()})
                 self.accounts[body["id"]] = body  # the server's state after the action
             if status < 300 and request.method == "DELETE":
                 self.accounts.pop(int(key[1].rsplit("/", 1)[-1]), None)

@@ -113,6 +113,10 @@ def test_the_pairing_code_alternative(page, scripted):
     page.click("text=Link with phone number instead")
     phone = page.get_by_label("Phone number, with its country code")
     expect(phone).to_be_focused()
+    expect(page.locator("#connect-steps")).to_be_hidden()  # the QR's instructions are gone
+    scripted.push("qr_code_generated", with_qr(row, 2, 20), qr_svg="<svg></svg>")  # a rotation behind the form
+    expect(page.locator("#connect-dialog [data-panel-status]")).to_contain_text("Link with a phone number")
+    expect(page.locator("#connect-dialog [data-panel-status]")).not_to_contain_text("QR")
     phone.fill("12")
     page.keyboard.press("Enter")
     expect(page.locator("#pairing-error")).to_contain_text("full number with its country code")
@@ -124,7 +128,12 @@ def test_the_pairing_code_alternative(page, scripted):
 
     scripted.answer("POST", f"/accounts/{row['id']}/pairing-code", 200, {"code": "ABCD1234"})
     page.keyboard.press("Enter")
-    expect(page.locator("#connect-dialog [data-pairing-code]")).to_have_text("ABCD-1234")
+    code = page.locator("#connect-dialog [data-pairing-code]")
+    expect(code.locator("[data-pairing-code-text]")).to_have_text("ABCD-1234")  # grouped as WhatsApp shows it
+    expect(code.locator("[data-pairing-code-text]")).to_have_attribute("aria-hidden", "true")
+    expect(code.locator("[data-pairing-code-spoken]")).to_have_text("A B C D, 1 2 3 4")  # for a screen reader
+    expect(code.locator("[data-pairing-code-spoken]")).to_have_class("visually-hidden")
+    expect(code).to_be_focused()
     method, path, body = scripted.requests[-1]
     assert (method, path) == ("POST", f"/accounts/{row['id']}/pairing-code")
     assert body == '{"phone_number":"6281234567890"}'

@@ -39,3 +39,14 @@ def test_nothing_outside_the_static_folder_is_served():
         response = client.get(path)
         assert response.status_code in (400, 404), path
         assert b"def whatsapp_accounts" not in response.content
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_served_where_the_pages_name_it_and_where_browsers_look(owner_client, workspace):
+    page = owner_client.get(f"/settings/whatsapp-accounts?workspace={workspace.pk}").content.decode()
+    assert '<link rel="icon" href="/static/web/favicon.svg" type="image/svg+xml">' in page
+    for path in ("/static/web/favicon.svg", "/favicon.ico"):
+        response = owner_client.get(path)
+        body = b"".join(response.streaming_content)
+        assert response.status_code == 200, path
+        assert response["Content-Type"] == "image/svg+xml" and body.startswith(b"<svg"), path

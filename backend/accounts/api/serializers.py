@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backend.accounts.models import AccountStatusChange, WhatsAppAccount, Workspace
+from backend.accounts.phone_numbers import phone_number_display
 from shared.events import PHONE_RE
 
 
@@ -22,6 +23,10 @@ class AccountSerializer(serializers.ModelSerializer):
 
     workspace_id = serializers.IntegerField(read_only=True)
     worker_id = serializers.CharField(read_only=True, allow_null=True)
+    phone_number_display = serializers.SerializerMethodField(
+        help_text='The number for people, in its country\'s international format ("+55 11 99999-0000"); "" before '
+        "the account is linked."
+    )
     qr = serializers.SerializerMethodField(help_text="The raw QR string while one is showing, else null.")
     deleted = serializers.SerializerMethodField()
 
@@ -35,6 +40,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "status_reason",
             "status_changed_at",
             "phone_number",
+            "phone_number_display",
             "push_name",
             "platform",
             "is_primary",
@@ -49,6 +55,9 @@ class AccountSerializer(serializers.ModelSerializer):
             "deleted",
         ]
         read_only_fields = fields
+
+    def get_phone_number_display(self, account: WhatsAppAccount) -> str:
+        return phone_number_display(account.phone_number)
 
     def get_qr(self, account: WhatsAppAccount) -> str | None:
         return account.qr_code or None
@@ -74,6 +83,14 @@ class AccountDetailSerializer(AccountSerializer):
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField()
     detail = serializers.CharField(required=False)
+
+
+class LimitReachedSerializer(ErrorSerializer):
+    """429: ``error`` is "limit_reached"; ``detail`` says which limit and when it frees, for people."""
+
+    limit = serializers.ChoiceField(choices=["accounts", "connects_per_hour", "connects_per_day"])
+    retry_after = serializers.IntegerField(allow_null=True, help_text="Seconds; null for the account limit.")
+    frees_at = serializers.DateTimeField(allow_null=True)
 
 
 class PairingCodeRequestSerializer(serializers.Serializer):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/<int:account_id>/primary", views.AccountSetPrimaryView.as_view(), name="account-set-primary"),
     path("accounts/<int:account_id>/reconnect", views.AccountReconnectView.as_view(), name="account-reconnect"),
     path("accounts/<int:account_id>/logout", views.AccountLogoutView.as_view(), name="account-logout"),
+    path("accounts/<int:account_id>/cancel", views.AccountCancelView.as_view(), name="account-cancel"),
     path("accounts/<int:account_id>/pairing-code", views.AccountPairingCodeView.as_view(), name="account-pairing-code"),
 ]

@@ -1,7 +1,7 @@
 """The REST API under /api/v1/, scoped to the requesting user's workspaces.
 
-Another workspace's account, or one that does not exist, is a 404. Roles: every member may view, connect
-and reconnect; owners and admins may also set the primary account, log an account out and delete it
+Another workspace's account, or one that does not exist, is a 404. Roles: every member may view, connect,
+reconnect and cancel a connect; owners and admins may also set the primary account, log an account out and delete it
 (a member gets 403).
 """
 
@@ -26,18 +26,21 @@ from backend.accounts.api.serializers import (
     AccountDetailSerializer,
     AccountSerializer,
     ErrorSerializer,
+    LimitReachedSerializer,
     PairingCodeRequestSerializer,
     PairingCodeSerializer,
     WorkspaceSerializer,
 )
 from backend.accounts.models import Membership, WhatsAppAccount
 from backend.accounts.services.accounts import (
+    account_cancel,
     account_create,
     account_delete,
     account_logout,
     account_reconnect,
 )
 from backend.accounts.services.common import NoWorkerAvailable, ServiceError, WorkerUnavailable
+from backend.accounts.services.limits import LimitReached
 from backend.accounts.services.pairing import account_request_pairing_code
 from backend.accounts.services.primary import account_set_primary
 
@@ -57,9 +60,33 @@ def _account(request: Request, account_id: int, *, manage: bool = False) -> What
 
 
 def _service_error(exc: ServiceError) -> Response:
+    if isinstance(exc, LimitReached):
+        return _limit_reached(exc)
     unavailable = isinstance(exc, NoWorkerAvailable | WorkerUnavailable)
     code = status.HTTP_503_SERVICE_UNAVAILABLE if unavailable else 409
     return Response({"error": exc.code, "detail": str(exc)}, status=code)
+
+
+def _limit_reached(exc: LimitReached) -> Response:
+    """429: which limit, when it frees (Retry-After, when time frees it), and a message saying both."""
+    body = {
+        "error": exc.code,
+        "detail": str(exc),
+        "limit": exc.limit,
+        "retry_after": exc.retry_after,
+        "frees_at": exc.frees_at.isoformat() if exc.frees_at else None,
+    }
+    response = Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+LIMIT_REACHED = OpenApiResponse(
+    LimitReachedSerializer,
+    description="Over one of the workspace's limits: accounts (frees when one is deleted; no Retry-After), or "
+    "connect attempts per hour or per day (Retry-After: seconds until the next attempt is possible)",
+)
 
 
 # An APIView whose handlers are coroutines (DRF's own dispatch is sync only), for a view that waits on another
@@ -102,7 +129,11 @@ class WorkspaceAccountsView(APIView):
 
     @extend_schema(
         request=None,
-        responses={201: AccountSerializer, 503: OpenApiResponse(ErrorSerializer, description="no worker")},
+        responses={
+            201: AccountSerializer,
+            429: LIMIT_REACHED,
+            503: OpenApiResponse(ErrorSerializer, description="no worker"),
+        },
         summary="Connect WhatsApp: a new account that will show a QR",
     )
     def post(self, request: Request, workspace_id: int) -> Response:
@@ -162,10 +193,24 @@ class AccountSetPrimaryView(_AccountActionView):
         return account_set_primary(account_id=account_id)
 
 
-@extend_schema(request=None, responses={200: AccountSerializer, 409: ErrorSerializer, 503: ErrorSerializer})
+@extend_schema(
+    request=None,
+    responses={200: AccountSerializer, 409: ErrorSerializer, 429: LIMIT_REACHED, 503: ErrorSerializer},
+    summary="A new session with a new QR for an account that is not linked (a connect attempt)",
+)
 class AccountReconnectView(_AccountActionView):
     def act(self, account_id: int) -> WhatsAppAccount:
         return account_reconnect(account_id=account_id)
+
+
+@extend_schema(
+    request=None,
+    responses={200: AccountSerializer, 409: ErrorSerializer},
+    summary="Cancel a connect before the scan: the session stops; an account never linked is deleted",
+)
+class AccountCancelView(_AccountActionView):
+    def act(self, account_id: int) -> WhatsAppAccount:
+        return account_cancel(account_id=account_id)
 
 
 @extend_schema(request=None, responses={200: AccountSerializer, 403: ErrorSerializer, 409: ErrorSerializer})

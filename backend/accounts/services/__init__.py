@@ -5,6 +5,7 @@
 - ``primary``: the workspace's primary account;
 - ``placement``: which worker runs a session;
 - ``pairing``: a pairing code from the account's worker;
+- ``limits``: the workspace's limits on accounts and connect attempts;
 - ``common``: the errors, the workspace lock and the commands to a worker, shared by the others.
 
 Backend code imports from the submodules. This package re-exports their public functions and errors so that
@@ -13,6 +14,7 @@ Backend code imports from the submodules. This package re-exports their public f
 
 from backend.accounts.services.accounts import (
     account_authenticate,
+    account_cancel,
     account_connect,
     account_create,
     account_delete,
@@ -31,6 +33,7 @@ from backend.accounts.services.common import (
     ServiceError,
     WorkerUnavailable,
 )
+from backend.accounts.services.limits import LimitReached, workspace_check_connect, workspace_limits
 from backend.accounts.services.pairing import account_request_pairing_code
 from backend.accounts.services.placement import account_move_to_other_worker, worker_ensure_default, worker_pick
 from backend.accounts.services.primary import account_set_primary, workspace_promote_next_primary
@@ -38,10 +41,12 @@ from backend.accounts.services.workers import worker_heartbeat, worker_reconcile
 
 __all__ = [
     "AccountStateConflict",
+    "LimitReached",
     "NoWorkerAvailable",
     "ServiceError",
     "WorkerUnavailable",
     "account_authenticate",
+    "account_cancel",
     "account_connect",
     "account_create",
     "account_delete",
@@ -61,5 +66,7 @@ __all__ = [
     "worker_pick",
     "worker_reconcile",
     "workers_mark_dead",
+    "workspace_check_connect",
+    "workspace_limits",
     "workspace_promote_next_primary",
 ]

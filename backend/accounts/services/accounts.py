@@ -25,6 +25,7 @@ from backend.accounts.models import (
     AccountStatusChange,
     StatusReason,
     WhatsAppAccount,
+    Workspace,
 )
 from backend.accounts.selectors import account_qr_svg
 from backend.accounts.services.common import (
@@ -35,6 +36,7 @@ from backend.accounts.services.common import (
     session_start_after_commit,
     session_stop_after_commit,
 )
+from backend.accounts.services.limits import workspace_check_connect
 from backend.accounts.services.placement import worker_pick
 from backend.accounts.services.primary import workspace_promote_next_primary
 from shared.events import DisconnectReason
@@ -49,7 +51,7 @@ def new_session_id() -> str:
     return f"wa_{uuid.uuid4().hex}"
 
 
-def _soft_delete(account: WhatsAppAccount, *, reason: StatusReason) -> None:
+def _soft_delete(account: WhatsAppAccount, *, reason: str) -> None:
     account.deleted_at = timezone.now()
     account.is_primary = False
     account.clear_qr()
@@ -61,7 +63,12 @@ def _soft_delete(account: WhatsAppAccount, *, reason: StatusReason) -> None:
 
 @transaction.atomic
 def account_create(*, workspace_id: int) -> WhatsAppAccount:
-    """ "Connect WhatsApp": a new account waiting for its QR, on the worker with the most free capacity."""
+    """ "Connect WhatsApp": a new account waiting for its QR, on the worker with the most free capacity, if the
+    workspace's limits allow it (limits.LimitReached otherwise)."""
+    # The workspace row locked until the account is recorded: two connects at a limit are counted one after the
+    # other, so exactly one of them takes the last slot.
+    workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
+    workspace_check_connect(workspace=workspace, new_account=True)
     worker = worker_pick()
     if worker is None:
         raise NoWorkerAvailable("no session worker has free capacity")
@@ -172,8 +179,9 @@ def account_connect(
 @transaction.atomic
 def account_disconnect(*, account_id: int, reason: str, event_id: str = "") -> WhatsAppAccount:
     """The session stopped. LOGOUT or UNPAIRED: the link is gone (logged_out, the primary flag moves on);
-    QR_EXPIRED before any link: failed; STOPPED of a failed or logged-out account: no change; anything
-    else: disconnected, keeping the primary flag."""
+    QR_EXPIRED before any link: failed, and an account that never had a number leaves the list (soft-deleted:
+    nobody scanned, the dialog or the tab showing it is gone or shows "expired"); STOPPED of a failed or
+    logged-out account: no change; anything else: disconnected, keeping the primary flag."""
     workspace, account = account_lock(account_id=account_id)
     if account.is_deleted:
         return account
@@ -189,6 +197,9 @@ def account_disconnect(*, account_id: int, reason: str, event_id: str = "") -> W
     account.clear_qr()
     if account.set_status(status, reason, event_id=event_id):
         kinds.append(MessageType.STATUS_CHANGED)
+    if status == AccountStatus.FAILED and account.phone_number is None:
+        _soft_delete(account, reason=reason)  # an attempt nobody scanned: it leaves the list (the timeline keeps it)
+        return account
     if status == AccountStatus.LOGGED_OUT and account.is_primary:
         account.is_primary = False
         kinds.append(MessageType.PRIMARY_CHANGED)
@@ -245,13 +256,37 @@ def account_delete(*, account_id: int) -> WhatsAppAccount:
 
 
 @transaction.atomic
+def account_cancel(*, account_id: int) -> WhatsAppAccount:
+    """The Connect dialog was closed before the scan: its worker stops the session's page (no QR left rotating).
+    An account never linked leaves the list (soft-deleted, DELETED:CANCELLED in its timeline); one linked before
+    (a Reconnect) is failed CANCELLED, and can be reconnected. After the scan it is too late to cancel
+    (AccountStateConflict: the phone is linking). An ended or deleted account is left as it is."""
+    _, account = account_lock(account_id=account_id)
+    if account.is_deleted or account.status in (*ENDED_STATUSES, AccountStatus.DISCONNECTED):
+        return account
+    if account.status != AccountStatus.QR_SCANNING:
+        raise AccountStateConflict(f"the account is {account.status}: the phone scanned the code and is linking")
+    session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    account.clear_qr()
+    account.set_status(AccountStatus.FAILED, StatusReason.CANCELLED)
+    if account.phone_number is None:
+        _soft_delete(account, reason=StatusReason.CANCELLED)
+    else:
+        account.save()
+        broadcast.announce(account, MessageType.STATUS_CHANGED)
+    log.info("session %s: cancelled before the scan", account.session_id)
+    return account
+
+
+@transaction.atomic
 def account_reconnect(*, account_id: int) -> WhatsAppAccount:
     """A new session (new id, new QR) for an account that is not linked, on the freest live worker."""
-    _, account = account_lock(account_id=account_id)
+    workspace, account = account_lock(account_id=account_id)
     if account.is_deleted:
         raise AccountStateConflict("the account is deleted")
     if account.status in LINKED_STATUSES:
         raise AccountStateConflict(f"the account is {account.status}; log it out first")
+    workspace_check_connect(workspace=workspace, new_account=False)  # a new QR session: a connect attempt
     worker = worker_pick()
     if worker is None:
         raise NoWorkerAvailable("no session worker has free capacity")
@@ -272,7 +307,8 @@ def account_reconnect(*, account_id: int) -> WhatsAppAccount:
 
 
 def accounts_expire_stale_qr(*, now: dt.datetime | None = None) -> list[str]:
-    """Accounts in qr_scanning for longer than QR_LIFETIME_S: failed (QR_EXPIRED), their session stopped."""
+    """Accounts in qr_scanning for longer than QR_LIFETIME_S: failed (QR_EXPIRED), their session stopped; one
+    never linked leaves the list (account_disconnect). What ends an attempt whose browser tab was closed."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.QR_LIFETIME_S)
     expired: list[str] = []
@@ -283,7 +319,7 @@ def accounts_expire_stale_qr(*, now: dt.datetime | None = None) -> list[str]:
             # Checked again under the lock: a scan may have landed since the query above.
             if account.is_deleted or account.status != AccountStatus.QR_SCANNING or account.status_changed_at >= cutoff:
                 continue
-            account_fail(account_id=account_id, reason=DisconnectReason.QR_EXPIRED)
+            account_disconnect(account_id=account_id, reason=DisconnectReason.QR_EXPIRED)
             session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id)
             expired.append(account.session_id)
     return expired

@@ -5,16 +5,16 @@ import datetime as dt
 from django import template
 from django.utils import dateformat
 
+from backend.accounts.phone_numbers import phone_number_display
 from backend.web.pages import STATUS_LABELS
-from backend.web.phone import format_phone
 
 register = template.Library()
 
 
 @register.filter
 def phone(value: str | None) -> str:
-    """E.164 digits for people: "6281234567890" -> "+62 812-3456-7890"."""
-    return format_phone(value)
+    """E.164 digits for people, as the API's phone_number_display: "5511999990000" -> "+55 11 99999-0000"."""
+    return phone_number_display(value)
 
 
 @register.filter

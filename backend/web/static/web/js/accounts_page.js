@@ -4,7 +4,7 @@
 import { Announcer } from "./announcer.js";
 import { ApiClient } from "./api.js";
 import { LiveUpdates } from "./live.js";
-import { formatPhone } from "./phone.js";
+import { displayPhone } from "./phone.js";
 import { ConnectPanel, FAILURE_MESSAGES, LINKING_TEXT, failureMessage, showSyncProgress } from "./qr_panel.js";
 import { renderTimeline } from "./timeline.js";
 
@@ -40,7 +40,7 @@ export function formatTime(iso) {
 
 // What stands where the phone number goes before it is known: never "Unknown Number".
 export function accountTitle(account) {
-  if (account.phone_number) return formatPhone(account.phone_number);
+  if (account.phone_number) return displayPhone(account);
   if (account.status === "qr_scanning") return "New account: waiting for the QR scan";
   if (account.status === "authenticated") return LINKING_TEXT;
   if (account.status === "connected") return "New account: syncing with the phone";
@@ -152,10 +152,14 @@ class AccountsPage {
     this.confirmDialog = document.getElementById("confirm-dialog");
     this.panel = new ConnectPanel({
       dialog: document.getElementById("connect-dialog"),
-      onNewCode: (accountId) => (accountId ? this.reconnect(accountId, { fromPanel: true }) : this.connect()),
+      // An attempt nobody scanned leaves the list when it expires: its "Get a new QR code" is a new Connect.
+      onNewCode: (accountId) =>
+        accountId && this.accounts.has(accountId) ? this.reconnect(accountId, { fromPanel: true }) : this.connect(),
       onPairingCode: (accountId, phone) => this.api.requestPairingCode(accountId, phone),
+      onClose: (accountId) => this.cancelAttempt(accountId),
       now: () => Date.now() + this.clockOffset,
     });
+    this.connecting = false; // a Connect request is on its way
     this.clockOffset = 0; // server time - browser time, from each state answer
     this.recentlyRemoved = new Map(); // phone number -> removal time, to tell a merge of duplicates
     this.ownDeletes = new Set();
@@ -233,7 +237,7 @@ class AccountsPage {
 
   // A session linked a phone number that another account of the workspace had: that account was replaced.
   mergedInto(survivor) {
-    const text = `${FAILURE_MESSAGES.DUPLICATE_MERGED} (${formatPhone(survivor.phone_number)})`;
+    const text = `${FAILURE_MESSAGES.DUPLICATE_MERGED} (${displayPhone(survivor)})`;
     this.announcer.say(text);
     if (this.panel.isOpen && this.panel.accountId === String(survivor.id)) this.panel.noteMerged();
   }
@@ -289,16 +293,26 @@ class AccountsPage {
     this.refreshTimer = setTimeout(() => this.refresh().catch(() => {}), delay);
   }
 
-  removeAccount(id) {
+  // ``removed``: the account as the server deleted it, when a message says so (its reason tells why).
+  removeAccount(id, removed = null) {
     const account = this.accounts.get(id);
     this.accounts.delete(id);
+    if (this.panel.isOpen && this.panel.accountId === id && removed?.status_reason === "QR_EXPIRED") {
+      this.panel.showExpired(); // nobody scanned it: it leaves the list, the panel offers a new code
+      return;
+    }
     if (!account || this.ownDeletes.has(id)) return;
     const phone = account.phone_number;
     const survivor = phone && [...this.accounts.values()].find((other) => other.phone_number === phone);
     if (survivor) this.mergedInto(survivor);
     else if (phone) this.recentlyRemoved.set(phone, Date.now());
-    if (!survivor) this.announcer.say(`${accountTitle(account)} was removed.`);
-    if (this.panel.isOpen && this.panel.accountId === id) this.panel.fail(null, "This account was deleted.");
+    if (!survivor) {
+      const expired = removed?.status_reason === "QR_EXPIRED"; // an attempt nobody scanned
+      this.announcer.say(expired ? FAILURE_MESSAGES.QR_EXPIRED : `${accountTitle(account)} was removed.`);
+    }
+    if (this.panel.isOpen && this.panel.accountId === id) {
+      this.panel.fail(null, removed?.status_reason === "CANCELLED" ? FAILURE_MESSAGES.CANCELLED : "This account was deleted.");
+    }
   }
 
   // A WebSocket message: {"type", "workspace_id", "account": <the API's account>, "qr_svg"?}. Apply it at
@@ -309,7 +323,7 @@ class AccountsPage {
       const id = String(account.id);
       if (!this.pending.has(id) && !isStale(account, this.accounts.get(id))) {
         if (message.type === "account_deleted" || account.deleted) {
-          this.removeAccount(id);
+          this.removeAccount(id, account);
         } else {
           const known = this.accounts.get(id) || {};
           const merged = { ...known, ...account };
@@ -340,33 +354,76 @@ class AccountsPage {
     this.scheduleRefresh(0);
   }
 
+  // "Connect WhatsApp" (also "Try again" and "Get a new QR code" in the panel). The API first: over one of the
+  // workspace's limits (429) the page says which one and when it frees, instead of opening the dialog.
   async connect() {
+    if (this.connecting) return;
+    this.connecting = true;
+    this.connectButton.setAttribute("aria-busy", "true");
     this.announcer.clearError();
-    this.panel.open({ opener: this.connectButton });
-    this.connectButton.disabled = true;
+    let account;
     try {
-      const account = await this.api.connect(this.workspaceId);
-      this.panel.follow(account.id);
-      this.applyAnswer(account);
+      account = await this.api.connect(this.workspaceId);
     } catch (error) {
-      const unavailable = error.status === 503;
-      this.panel.fail(unavailable ? "WORKER_UNAVAILABLE" : error.code, unavailable ? FAILURE_MESSAGES.WORKER_UNAVAILABLE : error.message);
+      this.refused(error);
+      return;
     } finally {
-      this.connectButton.disabled = false;
+      this.connecting = false;
+      this.connectButton.removeAttribute("aria-busy");
     }
+    this.panel.open({ opener: this.connectButton });
+    this.panel.follow(account.id);
+    this.applyAnswer(account);
   }
 
+  // A new session for an account that is not linked: the card's "Reconnect" or the panel's "Get a new QR code".
   async reconnect(accountId, { fromPanel = false } = {}) {
-    if (!fromPanel) {
-      this.panel.open({ opener: this.connectButton });
-      this.panel.follow(accountId);
-    }
+    let account;
     try {
-      this.applyAnswer(await this.api.reconnect(accountId));
+      account = await this.api.reconnect(accountId);
     } catch (error) {
-      if (error.status === 503) throw Object.assign(error, { message: FAILURE_MESSAGES.WORKER_UNAVAILABLE });
-      throw error;
+      if (error.status === 503) Object.assign(error, { message: FAILURE_MESSAGES.WORKER_UNAVAILABLE });
+      if (fromPanel) throw error; // the panel shows it
+      this.refused(error, { accountId });
+      return;
     } finally {
+      this.scheduleRefresh(0);
+    }
+    if (!fromPanel) this.panel.open({ opener: document.activeElement });
+    this.panel.follow(account.id);
+    this.applyAnswer(account);
+  }
+
+  // A Connect or Reconnect the server refused: a limit is said on the page (no dialog opens, or the open one
+  // shows it); anything else in the panel, with "Try again".
+  refused(error, { accountId = null } = {}) {
+    if (error.status === 429 && !this.panel.isOpen) {
+      this.announcer.error(error.message);
+      return;
+    }
+    if (!this.panel.isOpen) this.panel.open({ opener: this.connectButton });
+    if (accountId) this.panel.follow(accountId);
+    const unavailable = error.status === 503;
+    this.panel.fail(unavailable ? "WORKER_UNAVAILABLE" : error.code, unavailable ? FAILURE_MESSAGES.WORKER_UNAVAILABLE : error.message);
+  }
+
+  // The panel closed. An attempt still waiting for its scan is cancelled: the worker stops its page (no QR keeps
+  // rotating on the phone's list), and an account never linked leaves the list. After the scan the server says
+  // no (409): the phone is linking, and the account stays.
+  async cancelAttempt(accountId) {
+    const account = accountId && this.accounts.get(accountId);
+    if (!account || account.status !== "qr_scanning") return;
+    this.ownDeletes.add(accountId);
+    try {
+      const answer = await this.api.cancel(accountId);
+      if (answer.deleted) this.accounts.delete(accountId);
+      else this.applyAnswer(answer);
+      this.announcer.say(FAILURE_MESSAGES.CANCELLED);
+    } catch (error) {
+      if (error.status !== 409 && error.status !== 404) this.announcer.error(`Could not cancel the connection: ${error.message}`);
+    } finally {
+      this.ownDeletes.delete(accountId);
+      this.render();
       this.scheduleRefresh(0);
     }
   }
@@ -402,11 +459,7 @@ class AccountsPage {
       return;
     }
     if (action === "reconnect") {
-      try {
-        await this.reconnect(accountId);
-      } catch (error) {
-        this.panel.fail(error.status === 503 ? "WORKER_UNAVAILABLE" : error.code, error.message);
-      }
+      await this.reconnect(accountId);
       return;
     }
     if (action === "delete" && !(await this.confirm(`Delete ${title}? Its WhatsApp session is logged out and it disappears from this workspace.`, "Delete"))) return;

@@ -85,6 +85,11 @@ export class ApiClient {
     return this.request("POST", `/accounts/${accountId}/reconnect`);
   }
 
+  // The Connect dialog closed before the scan: the session stops; an account never linked is deleted.
+  cancel(accountId) {
+    return this.request("POST", `/accounts/${accountId}/cancel`);
+  }
+
   logout(accountId) {
     return this.request("POST", `/accounts/${accountId}/logout`);
   }

@@ -2,7 +2,7 @@
 // codes (each rotation, with a countdown) to "Connected: +62 ...", with the pairing-code alternative and a
 // clear message for each failure. It gets the account's state through update(); it never polls itself.
 
-import { formatPhone } from "./phone.js";
+import { displayPhone } from "./phone.js";
 
 // After the scan, how long to wait for the phone number before saying that the phone is still syncing
 // (the seed's smart timeout). Never "Unknown Number".
@@ -17,6 +17,7 @@ export const FAILURE_MESSAGES = {
   UNPAIRED: "The phone unlinked this device. Connect again to link it.",
   CONNECTION_LOST: "The connection to WhatsApp was lost. The worker is trying to reconnect.",
   STOPPED: "The session was stopped.",
+  CANCELLED: "The connection was cancelled before the QR code was scanned.",
   QR_EXPIRED: "The QR code expired before it was scanned. Get a new one when your phone is ready.",
   DUPLICATE_MERGED:
     "This phone number was already connected to this workspace: the new link replaced the old account, which was removed.",
@@ -72,13 +73,21 @@ export function formatPairingCode(code) {
   return clean.length === 8 ? `${clean.slice(0, 4)}-${clean.slice(4)}` : clean;
 }
 
+// The code as a screen reader should say it: each character apart, the two groups apart ("8 H A 9, 3 V Y 4").
+export function spokenCode(grouped) {
+  return grouped
+    .split("-")
+    .map((group) => group.split("").join(" "))
+    .join(", ");
+}
+
 export class ConnectPanel {
   constructor({ dialog, onNewCode, onPairingCode, onClose, now = () => Date.now() }) {
     this.now = now; // the server's clock as the browser sees it (the QR deadlines are server times)
     this.dialog = dialog;
     this.onNewCode = onNewCode; // async (accountId) => void
     this.onPairingCode = onPairingCode; // async (accountId, phone) => {code}
-    this.onClose = onClose;
+    this.onClose = onClose; // (accountId) => void, once the dialog has closed
     this.accountId = null;
     this.opener = null;
     this.view = null;
@@ -103,8 +112,11 @@ export class ConnectPanel {
     }
     this.q("[data-new-code]").addEventListener("click", () => this.requestNewCode());
     this.q("[data-retry]").addEventListener("click", () => this.requestNewCode());
-    this.q("[data-show-pairing]").addEventListener("click", () => this.show("pairing", "[data-pairing-phone]"));
-    this.q("[data-show-qr]").addEventListener("click", () => this.show("qr", "[data-show-pairing]"));
+    this.q("[data-show-pairing]").addEventListener("click", () => this.showPairing());
+    this.q("[data-show-qr]").addEventListener("click", () => {
+      this.show("qr", "[data-show-pairing]");
+      this.setStatus("Scan the QR code with WhatsApp on your phone.");
+    });
     this.q("[data-pairing-form]").addEventListener("submit", (event) => {
       event.preventDefault();
       this.submitPairing();
@@ -140,9 +152,10 @@ export class ConnectPanel {
     this.countdownTimer = null;
     this.syncTimer = null;
     const opener = this.opener;
+    const accountId = this.accountId;
     this.accountId = null;
     delete this.dialog.dataset.accountId;
-    this.onClose?.();
+    this.onClose?.(accountId); // the page cancels the attempt if it was not scanned yet
     if (opener && document.contains(opener)) opener.focus();
   }
 
@@ -191,9 +204,11 @@ export class ConnectPanel {
       scalable(this.qrImage.querySelector("svg"));
       this.qrImage.dataset.qrCount = String(account.qr_count);
       this.startCountdown(Date.parse(account.qr_expires_at));
-      this.setStatus(
-        account.qr_count > 1 ? "A new QR code is showing. Scan it with WhatsApp." : "Scan the QR code with WhatsApp on your phone.",
-      );
+      if (this.view !== "pairing") {
+        this.setStatus(
+          account.qr_count > 1 ? "A new QR code is showing. Scan it with WhatsApp." : "Scan the QR code with WhatsApp on your phone.",
+        );
+      }
     }
     // The pairing form stays open while codes rotate; the QR view is current when the user goes back.
     if (this.view !== "qr" && this.view !== "pairing") this.show("qr");
@@ -209,6 +224,12 @@ export class ConnectPanel {
     };
     tick();
     this.countdownTimer = setInterval(tick, 1000);
+  }
+
+  // "Link with phone number instead": the QR keeps rotating behind it, but the panel speaks of the code only.
+  showPairing() {
+    this.show("pairing", "[data-pairing-phone]");
+    this.setStatus("Link with a phone number: enter the number, then type the code shown here on that phone.");
   }
 
   showExpired() {
@@ -240,7 +261,7 @@ export class ConnectPanel {
     const note = this.mergedNote || "";
     clearInterval(this.countdownTimer);
     clearTimeout(this.syncTimer);
-    const number = account ? formatPhone(account.phone_number) : "";
+    const number = displayPhone(account);
     const text = number ? `Connected: ${number}` : "Connected";
     this.q("[data-connected-text]").textContent = text;
     this.q("[data-connected-note]").textContent = note;
@@ -277,11 +298,15 @@ export class ConnectPanel {
     button.disabled = true;
     try {
       const { code } = await this.onPairingCode(this.accountId, digits);
-      const result = this.q("[data-pairing-result]");
-      this.q("[data-pairing-code]").textContent = formatPairingCode(code);
-      result.hidden = false;
-      this.setStatus(`Your pairing code is ${formatPairingCode(code).split("").join(" ")}. Enter it on your phone.`);
-      this.q("[data-pairing-code]").focus();
+      const grouped = formatPairingCode(code);
+      const box = this.q("[data-pairing-code]");
+      // On screen as WhatsApp shows it ("8HA9-3VY4"); to a screen reader one character at a time, so that
+      // "8HA9" is not read as a word or a number.
+      box.querySelector("[data-pairing-code-text]").textContent = grouped;
+      box.querySelector("[data-pairing-code-spoken]").textContent = spokenCode(grouped);
+      this.q("[data-pairing-result]").hidden = false;
+      this.setStatus("Enter the pairing code below on your phone, under Linked devices.");
+      box.focus();
     } catch (failure) {
       error.textContent =
         failure.status === 404 || failure.status === 405

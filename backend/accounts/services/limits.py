@@ -1,0 +1,131 @@
+"""Limits per workspace: live accounts at most, and connect attempts per hour and per day.
+
+A connect attempt is a new QR session a user asked for: "Connect WhatsApp" (a new account) and "Reconnect" or
+"Get a new QR code" (a new session for an account), each recorded in the timeline as a status change to
+``qr_scanning`` with the reason CREATED or RECONNECT. Those rows are the count: they are in the database, so
+every backend process agrees, and they stay when an attempt is cancelled or its account deleted (a cancelled
+attempt still cost a browser page). Windows slide: an attempt counts for the hour (day) after it was made.
+
+The check runs with the workspace row locked by the caller, in the transaction that then records the attempt:
+two connects at the limit are counted one after the other, and exactly one of them gets the last slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from backend.accounts.models import AccountStatus, AccountStatusChange, StatusReason, WhatsAppAccount, Workspace
+from backend.accounts.services.common import ServiceError
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_REASONS = (StatusReason.CREATED, StatusReason.RECONNECT)
+
+
+class LimitReached(ServiceError):
+    """Over one of the workspace's limits: the API answers 429 with ``retry_after`` (None when time alone
+    does not free it: the account limit frees when an account is deleted)."""
+
+    code = "limit_reached"
+
+    def __init__(self, message: str, *, limit: str, retry_after: int | None, frees_at: dt.datetime | None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.retry_after = retry_after
+        self.frees_at = frees_at
+
+
+@dataclass(frozen=True)
+class WorkspaceLimits:
+    max_accounts: int
+    connects_per_hour: int
+    connects_per_day: int
+
+
+def workspace_limits(*, workspace: Workspace) -> WorkspaceLimits:
+    """The workspace's own limits where staff set them, else the settings' defaults."""
+
+    def either(own: int | None, default: int) -> int:
+        return default if own is None else own
+
+    return WorkspaceLimits(
+        max_accounts=either(workspace.max_accounts, settings.WORKSPACE_MAX_ACCOUNTS),
+        connects_per_hour=either(workspace.connects_per_hour, settings.WORKSPACE_CONNECTS_PER_HOUR),
+        connects_per_day=either(workspace.connects_per_day, settings.WORKSPACE_CONNECTS_PER_DAY),
+    )
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 60:
+        return _count(seconds, "second")
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return _count(minutes, "minute")
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def _attempts_frees_at(
+    *, workspace: Workspace, limit: int, window: dt.timedelta, now: dt.datetime
+) -> dt.datetime | None:
+    """When the attempts of the last ``window`` leave room for one more (None: there is room now)."""
+    recent = list(
+        AccountStatusChange.objects.filter(
+            account__workspace=workspace,
+            status=AccountStatus.QR_SCANNING,
+            reason__in=ATTEMPT_REASONS,
+            at__gt=now - window,
+        )
+        .order_by("at")
+        .values_list("at", flat=True)
+    )
+    if len(recent) < limit:
+        return None
+    # Room comes back when all but limit - 1 of them have left the window.
+    return recent[len(recent) - limit] + window
+
+
+def workspace_check_connect(*, workspace: Workspace, new_account: bool, now: dt.datetime | None = None) -> None:
+    """Raise LimitReached if the workspace may not start another QR session now (``new_account``: one that adds
+    an account, which the account limit also bounds). The caller holds the workspace row's lock."""
+    now = now or timezone.now()
+    limits = workspace_limits(workspace=workspace)
+    if new_account and WhatsAppAccount.live.filter(workspace=workspace).count() >= limits.max_accounts:
+        log.info("workspace %s: connect refused, %s accounts at most", workspace.pk, limits.max_accounts)
+        raise LimitReached(
+            f"This workspace has reached its limit of {_count(limits.max_accounts, 'WhatsApp account')}. "
+            "Delete an account to connect another one.",
+            limit="accounts",
+            retry_after=None,
+            frees_at=None,
+        )
+    refusals = []
+    for name, limit, window, per in (
+        ("connects_per_hour", limits.connects_per_hour, dt.timedelta(hours=1), "hour"),
+        ("connects_per_day", limits.connects_per_day, dt.timedelta(days=1), "day"),
+    ):
+        frees_at = _attempts_frees_at(workspace=workspace, limit=limit, window=window, now=now)
+        if frees_at is not None:
+            refusals.append((frees_at, name, limit, per))
+    if not refusals:
+        return
+    frees_at, name, limit, per = max(refusals)  # the one that frees last is the one that binds
+    retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
+    log.info("workspace %s: connect refused, %s connects per %s at most", workspace.pk, limit, per)
+    raise LimitReached(
+        f"This workspace has reached its limit of {_count(limit, 'connection attempt')} per {per}. "
+        f"The next one is possible in {_in_words(retry_after)} (at {frees_at:%H:%M} UTC).",
+        limit=name,
+        retry_after=retry_after,
+        frees_at=frees_at,
+    )
