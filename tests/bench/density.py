@@ -189,7 +189,7 @@ async def measure(*, folder: Path, linked: int, shared_sizes: list[int], profile
         "profile_over_shared": ratios,
         "profile_note": (
             f"the profile layout was measured up to {max([*profile_sizes, linked])} sessions, not "
-            f"{max(shared_sizes)}: a Chromium per session would not fit the 10-minute budget at that size"
+            f"{max(shared_sizes)}: a Chromium per session would not fit the 15-minute budget at that size"
             if max([*profile_sizes, linked]) < max(shared_sizes)
             else ""
         ),
