@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from session_worker.keys import HOST, MANAGER, METRICS, SETTINGS
+from session_worker.keys import HOST, MANAGER, METRICS, SETTINGS, WARM_PAGES
 from session_worker.manager import SessionError
 from session_worker.session import Session
 from shared.events import PHONE_RE
@@ -153,6 +153,8 @@ async def health(request: web.Request) -> web.Response:
         "sessions": manager.active_count,
         "capacity": settings.max_sessions,
         "free": max(0, settings.max_sessions - manager.active_count),
+        # Pages waiting with a QR for the next start (never counted in sessions or against the capacity).
+        "warm_pages": request.app[WARM_PAGES].counts(),
     }
     return web.json_response(body, status=200 if ready else 503)
 

@@ -1,5 +1,5 @@
 """The app factory: each resource is opened and closed by its own ``cleanup_ctx``, in dependency order
-(store, HTTP client, delivery, browser host, session manager and the restore, background loops); aiohttp
+(store, HTTP client, delivery, browser host, session manager and the restore, warm page pool, background loops); aiohttp
 closes them in reverse, and closes the ones already open when a later one fails to open."""
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from session_worker.api import setup_routes
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
 from session_worker.heartbeat import heartbeat_loop
-from session_worker.keys import DELIVERY, HOST, HTTP, MANAGER, METRICS, SETTINGS, STORE
+from session_worker.keys import DELIVERY, HOST, HTTP, MANAGER, METRICS, SETTINGS, STORE, WARM_PAGES
 from session_worker.manager import SessionManager
 from session_worker.metrics import Metrics
 from session_worker.settings import Settings
 from session_worker.store import Store
+from session_worker.warm_pages import WarmPagePool
 
 log = logging.getLogger("session_worker.app")
 
@@ -85,6 +86,19 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
         await manager.close()  # every session keeps its auth and its wish to run
 
 
+async def _warm_pages(app: web.Application) -> AsyncIterator[None]:
+    """The warm page pool, filled after the restore has queued its sessions (it yields to their launches)."""
+    pool = WarmPagePool(settings=app[SETTINGS], host=app[HOST], metrics=app[METRICS])
+    app[WARM_PAGES] = pool
+    app[MANAGER].warm_pages = pool
+    try:
+        await pool.start()
+        yield
+    finally:
+        app[MANAGER].warm_pages = None
+        await pool.close()
+
+
 async def _background(app: web.Application) -> AsyncIterator[None]:
     """The heartbeat, the periodic save of ready sessions' auth, the outbox's pruning."""
     settings, manager = app[SETTINGS], app[MANAGER]
@@ -120,6 +134,6 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics.create()
-    app.cleanup_ctx.extend([_store, _http, _delivery, _browser, _sessions, _background])
+    app.cleanup_ctx.extend([_store, _http, _delivery, _browser, _sessions, _warm_pages, _background])
     setup_routes(app)
     return app

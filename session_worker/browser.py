@@ -68,6 +68,7 @@ class BrowserHost:
         self.metrics = metrics
         self.root = settings.session_data_dir / "sessions"
         self.launches = asyncio.Semaphore(settings.max_concurrent_launches)
+        self.launching = 0  # contexts being opened or waiting for their turn (the warm page pool yields to them)
         self.on_browser_lost: Callable[[], None] = lambda: None
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
@@ -158,29 +159,37 @@ class BrowserHost:
             return (directory / STATE_FILE).is_file()
         return (directory / LINKED_MARKER).is_file() and (directory / PROFILE_DIR).is_dir()
 
-    async def open_context(self, session_id: str) -> BrowserContext:
-        """A fresh context for ``session_id`` holding its kept auth, if any. Bounded by MAX_CONCURRENT_LAUNCHES."""
+    async def open_context(self, session_id: str | None) -> BrowserContext:
+        """A fresh context for ``session_id`` holding its kept auth, if any (None: an empty context, for the warm
+        page pool; shared layout only). Bounded by MAX_CONCURRENT_LAUNCHES."""
         timeout_ms = self.settings.page_timeout_s * 1000
-        async with self.launches:
-            if self.settings.layout is Layout.SHARED:
-                browser = await self._ensure_browser()
-                state = self.session_dir(session_id) / STATE_FILE
-                context = await browser.new_context(storage_state=state if state.is_file() else None)
-            else:
-                assert self._playwright is not None
-                profile = self.session_dir(session_id) / PROFILE_DIR
-                profile.mkdir(parents=True, exist_ok=True)
-                context = await self._playwright.chromium.launch_persistent_context(
-                    profile,
-                    executable_path=self.settings.chromium_path,
-                    args=CHROMIUM_ARGS,
-                    headless=self.settings.headless,
-                    timeout=timeout_ms,
-                    **NO_SIGNAL_HANDLING,
-                )
+        self.launching += 1
+        try:
+            context = await self._launch(session_id, timeout_ms)
+        finally:
+            self.launching -= 1
         context.set_default_timeout(timeout_ms)
         context.set_default_navigation_timeout(timeout_ms)
         return context
+
+    async def _launch(self, session_id: str | None, timeout_ms: float) -> BrowserContext:
+        async with self.launches:
+            if self.settings.layout is Layout.SHARED:
+                browser = await self._ensure_browser()
+                state = None if session_id is None else self.session_dir(session_id) / STATE_FILE
+                return await browser.new_context(storage_state=state if state and state.is_file() else None)
+            assert self._playwright is not None
+            assert session_id is not None, "the profile layout has no warm pages"
+            profile = self.session_dir(session_id) / PROFILE_DIR
+            profile.mkdir(parents=True, exist_ok=True)
+            return await self._playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=self.settings.chromium_path,
+                args=CHROMIUM_ARGS,
+                headless=self.settings.headless,
+                timeout=timeout_ms,
+                **NO_SIGNAL_HANDLING,
+            )
 
     async def save_auth(self, session_id: str, context: BrowserContext) -> None:
         """Keep the session's auth on disk, flushed, before anyone is told it is ready."""

@@ -9,6 +9,7 @@ from session_worker.manager import SessionManager
 from session_worker.metrics import Metrics
 from session_worker.settings import Settings
 from session_worker.store import Store
+from session_worker.warm_pages import WarmPagePool
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
@@ -17,3 +18,4 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 DELIVERY = web.AppKey("delivery", Delivery)
 HOST = web.AppKey("host", BrowserHost)
 MANAGER = web.AppKey("manager", SessionManager)
+WARM_PAGES = web.AppKey("warm_pages", WarmPagePool)

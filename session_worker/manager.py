@@ -26,6 +26,7 @@ from session_worker.page import SessionPage
 from session_worker.session import Session
 from session_worker.settings import Settings
 from session_worker.store import DesiredState, Store
+from session_worker.warm_pages import WarmPagePool
 from shared.events import DisconnectReason, Event, EventType, SessionState
 
 log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
@@ -60,6 +61,7 @@ class SessionManager:
         self.sessions: dict[str, Session] = {}
         self._tasks: dict[str, asyncio.Task] = {}
         self._lock = asyncio.Lock()  # one start at a time: the capacity check and the start are one step
+        self.warm_pages: WarmPagePool | None = None  # set by the app once the pool is up
         host.on_browser_lost = self._on_browser_lost
 
     @property
@@ -120,6 +122,10 @@ class SessionManager:
             self._tasks[session_id] = asyncio.create_task(self._run(session), name=f"session:{session_id}")
             self.refresh_gauges()
             return session, True
+
+    def adopt_warm_page(self, session_id: str) -> SessionPage | None:
+        """A page of the warm page pool, already showing a QR, for a session that starts unlinked."""
+        return self.warm_pages.take(session_id) if self.warm_pages is not None else None
 
     async def stop(self, session_id: str) -> Session:
         """Stop the session on request: its auth kept, not restored at the next start of the worker."""

@@ -23,6 +23,8 @@ class Metrics:
     outbox_depth: Gauge
     browser_up: Gauge
     restarts: Counter
+    warm_pages: Gauge
+    warm_page_adoptions: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -57,7 +59,18 @@ class Metrics:
             restarts=Counter(
                 "wa_worker_session_restarts", "Sessions restarted after a crash", ["cause"], registry=registry
             ),
+            warm_pages=Gauge(
+                "wa_worker_warm_pages",
+                "Pages of the warm page pool: ready (a QR showing) or warming (loading)",
+                ["state"],
+                registry=registry,
+            ),
+            warm_page_adoptions=Counter(
+                "wa_worker_warm_page_adoptions", "Sessions that started on a warm page", registry=registry
+            ),
         )
         for state in SessionState:
             metrics.sessions.labels(state=state.value).set(0)
+        for state in ("ready", "warming"):
+            metrics.warm_pages.labels(state=state).set(0)
         return metrics

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page
@@ -26,17 +27,20 @@ CLOSE_TIMEOUT_S = 10
 
 
 class SessionPage:
-    def __init__(self, *, session_id: str, host: BrowserHost, settings: Settings) -> None:
-        self.session_id = session_id
+    def __init__(self, *, session_id: str | None, host: BrowserHost, settings: Settings) -> None:
+        self.session_id = session_id  # None while the page waits in the warm page pool (a fresh context)
         self.host = host
         self.settings = settings
         self.context: BrowserContext | None = None
         self.page: Page | None = None
+        self.watcher: Callable[[str, Any], None] | None = None  # the warm page pool's, while the page is there
         self._reports: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
 
     def report(self, kind: str, data: Any = None) -> None:
         """Queue a report: the page's own, or the worker's about the page (crash, closed, connection_check)."""
         self._reports.put_nowait((kind, data))
+        if self.watcher is not None:
+            self.watcher(kind, data)
 
     async def next_report(self, *, deadline: float | None, waiting_for: str) -> tuple[str, Any]:
         """The oldest report; TimeoutError naming ``waiting_for`` when none comes by ``deadline`` (monotonic)."""
@@ -95,7 +99,7 @@ class SessionPage:
 
     async def save_auth(self) -> None:
         """Keep the context's auth on disk (fsynced); raises when the browser cannot give it."""
-        assert self.context is not None
+        assert self.context is not None and self.session_id is not None
         await self.host.save_auth(self.session_id, self.context)
 
     async def close(self) -> None:

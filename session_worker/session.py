@@ -96,6 +96,12 @@ class Session:
 
     async def open_page(self) -> SessionPage:
         manager = self.manager
+        warm = None if self.restoring else manager.adopt_warm_page(self.session_id)
+        if warm is not None:
+            # Its queued reports (boot, UNPAIRED, the QR) come first: the QR goes out without a page load.
+            self.page = warm
+            log.info("page adopted from the warm page pool", extra=self.log_extra(url=manager.settings.wa_web_url))
+            return warm
         self.page = SessionPage(session_id=self.session_id, host=manager.host, settings=manager.settings)
         self._page_booted = False
         log.info("page opening", extra=self.log_extra(url=manager.settings.wa_web_url, restoring=self.restoring))

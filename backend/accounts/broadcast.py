@@ -1,8 +1,9 @@
 """Live updates to the workspace's WebSocket group, sent only after the transaction commits.
 
-A message is ``{"type": <MessageType>, "workspace_id": <id>, "account": <the account's state>}``, plus
-``"qr_svg"`` on ``qr_code_generated`` (:class:`AccountMessageSerializer`, docs/backend.md "WebSocket"); the
-consumer forwards it as is to every socket in ``workspace.<id>``.
+A message is ``{"type": <MessageType>, "workspace_id": <id>, "account": <the account's state>}``
+(:class:`AccountMessageSerializer`, docs/backend.md "WebSocket"); the consumer forwards it as is to every
+socket in ``workspace.<id>``. A QR travels as its string (``account.qr``): drawing it is no part of applying an
+event, and the page fetches its SVG from the API (``qr.svg``) when it shows it.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ class AccountMessageSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[t.value for t in MessageType])
     workspace_id = serializers.IntegerField()
     account = MessageAccountSerializer()
-    qr_svg = serializers.CharField(required=False, help_text="qr_code_generated only: the QR drawn as SVG")
 
 
 def workspace_group(workspace_id: int | str) -> str:
@@ -82,14 +82,12 @@ def _send(workspace_id: int, messages: list[dict[str, Any]]) -> None:
         async_to_sync(_send_all)(layer, workspace_group(workspace_id), messages)
 
 
-def announce(account, *kinds: MessageType, extra: dict[str, Any] | None = None) -> None:
+def announce(account, *kinds: MessageType) -> None:
     """Queue ``kinds`` about ``account`` (its state as of now) for after the current transaction commits."""
     if not kinds:
         return
     messages = [
-        AccountMessageSerializer(
-            {"type": kind, "workspace_id": account.workspace_id, "account": account, **(extra or {})}
-        ).data
+        AccountMessageSerializer({"type": kind, "workspace_id": account.workspace_id, "account": account}).data
         for kind in kinds
     ]
     workspace_id = account.workspace_id

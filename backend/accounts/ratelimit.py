@@ -26,15 +26,16 @@ def hit(*, scope: str, key: str, rate: str) -> int | None:
     limit, window_s = parse_rate(rate)
     base = f"ratelimit:{scope}:{key}"
     now = time.time()
-    if cache.add(f"{base}:count", 1, timeout=window_s):
-        cache.set(f"{base}:start", now, timeout=window_s)
-        return None
     try:
-        count = cache.incr(f"{base}:count")
-    except ValueError:  # the window ended between add and incr: this request opens the next one
-        cache.set(f"{base}:count", 1, timeout=window_s)
-        cache.set(f"{base}:start", now, timeout=window_s)
-        return None
+        count = cache.incr(f"{base}:count")  # no add first: one call while a window is open (the common case)
+    except ValueError:  # no open window: this request opens one (or, racing another, counts in the other's)
+        if cache.add(f"{base}:count", 1, timeout=window_s):
+            cache.set(f"{base}:start", now, timeout=window_s)
+            return None
+        try:
+            count = cache.incr(f"{base}:count")
+        except ValueError:  # the window opened by the other request already ended
+            return None
     if count <= limit:
         return None
     started = cache.get(f"{base}:start", now)

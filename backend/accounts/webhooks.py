@@ -1,10 +1,12 @@
-"""Applying a verified, parsed event: store it in the inbox once, then apply it, in one transaction.
+"""Applying a verified, parsed event: apply it and store it in the inbox, in one transaction.
 
 One handler per event type. Session events are applied to the account that owns the session, with the
 workspace and account rows locked, and only when newer than the last sequence applied for that session
-(older or equal ones are recorded as ``stale``). The inbox row and the change commit together: a crash
-between them leaves nothing behind, so the worker's retry applies the event then. Old inbox rows are
-pruned by a beat job (``webhook_events_prune``).
+(older or equal ones are recorded as ``stale``). The commonest event, a newer QR for an account that already
+shows QRs, takes a shorter path: one conditional UPDATE (``account_qr_show_if_newer``). The inbox row and the
+change commit together: a crash between them leaves nothing behind, so the worker's retry applies the event
+then; a repeated event id (the inbox's unique column) rolls back what the repeat did and is answered as a
+duplicate. Old inbox rows are pruned by a beat job (``webhook_events_prune``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from backend.accounts.services.accounts import (
     account_connect,
     account_disconnect,
     account_fail,
+    account_qr_show_if_newer,
     account_qr_update,
     account_sync_progress,
 )
@@ -100,6 +103,8 @@ def _apply_heartbeat(event: Event) -> tuple[str, str]:
 
 
 def _apply_session_event(event: Event) -> tuple[str, str]:
+    if event.type == EventType.QR_CODE_GENERATED and _qr_shown_at_once(event):
+        return EventOutcome.APPLIED, ""
     ref = WhatsAppAccount.objects.filter(session_id=event.session_id).values("pk", "workspace_id").first()
     if ref is None:
         log.info("session %s: %s for no known account", event.session_id, event.type)
@@ -125,36 +130,56 @@ def _apply_session_event(event: Event) -> tuple[str, str]:
     return EventOutcome.APPLIED, ""
 
 
+def _qr_shown_at_once(event: Event) -> bool:
+    """The hot path of a QR (see ``account_qr_show_if_newer``); False sends the event down the locking path."""
+    if event.workspace_id and not event.workspace_id.isdigit():
+        return False  # not one of ours: the locking path records it as ignored
+    account = account_qr_show_if_newer(
+        session_id=event.session_id,
+        workspace_id=int(event.workspace_id) if event.workspace_id else None,
+        sequence=event.sequence,
+        qr=event.data["qr"],
+        qr_count=event.data["qr_count"],
+        expires_in=event.data["expires_in"],
+    )
+    return account is not None
+
+
+def _apply(event: Event) -> tuple[str, str]:
+    if event.type == EventType.WORKER_HEARTBEAT:
+        return _apply_heartbeat(event)
+    if not event.known:
+        return EventOutcome.IGNORED, f"unknown event type {event.type!r}"
+    return _apply_session_event(event)
+
+
 def receive(event: Event) -> Receipt:
-    """Store ``event`` in the inbox and apply it; a repeated event id is answered without applying again."""
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                inbox = WebhookEvent.objects.create(
-                    event_id=event.id,
-                    type=event.type,
-                    session_id=event.session_id,
-                    workspace_id=event.workspace_id,
-                    worker_id=event.worker_id,
-                    sequence=event.sequence,
-                    occurred_at=dt.datetime.fromisoformat(event.occurred_at),
-                    payload=event.to_dict(),
-                )
-        except IntegrityError:
-            # The event id is unique: an earlier delivery of this event committed (a concurrent one waits
-            # on the index until the first commits, then lands here).
-            log.info("session %s: %s %s is a duplicate", event.session_id, event.type, event.id)
-            return Receipt(outcome="duplicate", duplicate=True)
-        if event.type == EventType.WORKER_HEARTBEAT:
-            outcome, detail = _apply_heartbeat(event)
-        elif not event.known:
-            outcome, detail = EventOutcome.IGNORED, f"unknown event type {event.type!r}"
-        else:
-            outcome, detail = _apply_session_event(event)
-        inbox.outcome = outcome
-        inbox.detail = detail[:256]
-        inbox.applied_at = timezone.now() if outcome == EventOutcome.APPLIED else None
-        inbox.save(update_fields=["outcome", "detail", "applied_at"])
+    """Apply ``event`` and store it in the inbox; a repeated event id is answered without applying again."""
+    received_at = timezone.now()
+    try:
+        with transaction.atomic():
+            outcome, detail = _apply(event)
+            WebhookEvent.objects.create(
+                event_id=event.id,
+                type=event.type,
+                session_id=event.session_id,
+                workspace_id=event.workspace_id,
+                worker_id=event.worker_id,
+                sequence=event.sequence,
+                occurred_at=dt.datetime.fromisoformat(event.occurred_at),
+                payload=event.to_dict(),
+                received_at=received_at,
+                outcome=outcome,
+                detail=detail[:256],
+                applied_at=timezone.now() if outcome == EventOutcome.APPLIED else None,
+            )
+    except IntegrityError:
+        # The event id is unique: an earlier delivery of this event committed (a concurrent one waits on the
+        # index until the first commits, then lands here), and what this one did is rolled back with it.
+        if not WebhookEvent.objects.filter(event_id=event.id).exists():
+            raise  # another constraint: a bug, not a repeat
+        log.info("session %s: %s %s is a duplicate", event.session_id, event.type, event.id)
+        return Receipt(outcome="duplicate", duplicate=True)
     return Receipt(outcome=str(outcome), detail=detail)
 
 

@@ -1,8 +1,10 @@
 """``python -m tests.bench [--small] [measure ...]``: run the measures, print the table, write the JSON.
 
-Measures: ingest, restore, qr, scan, success (on one live stack, in that order: ingest first while the
-worker is idle) and density (its own worker processes, after the stack is gone). With no names, all of
-them. ``--small`` runs each at development sizes (a few sessions). `make bench` runs them all at full size.
+Measures: ingest, restore, qr, scan, success, peer (on one live stack, in that order: ingest first while the
+worker is idle; peer is whatsapp-web.js against the stack's simulator) and density (its own worker processes,
+after the stack is gone). With no names, all of them. ``--small`` runs each at development sizes (a few
+sessions). `make bench` runs them all at full size. Every measure records the machine's load average before
+and after it (other jobs on the machine slow every figure down).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -17,43 +20,49 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.bench import density, ingest, qr, report, restore, scan, success
+from tests.bench import density, ingest, peer, plots, qr, report, restore, scan, success
 from tests.bench.stack import BenchStack
 
 log = logging.getLogger("bench")
 
-STACK_MEASURES = ("ingest", "restore", "qr", "scan", "success")
-DENSITY_PROFILE_CUTOFF_S = 300.0  # past this, density measures the profile layout at its smallest size only
+STACK_MEASURES = ("ingest", "restore", "qr", "scan", "success", "peer")
+DENSITY_PROFILE_CUTOFF_S = 540.0  # past this, density measures the profile layout up to its linked size only
 ALL = (*STACK_MEASURES, "density")
 
 
 @dataclass(frozen=True)
 class Sizes:
     qr_sequential: int = 30
-    qr_at_once: int = 20
+    qr_at_once: list[int] = field(default_factory=lambda: [10, 20])
     scan_flows: int = 20
     success_flows: int = 100
     success_workspaces: int = 10
     success_at_once: int = 4
-    restore_sessions: int = 20
-    ingest_counts: dict[int, int] = field(default_factory=lambda: {1: 300, 8: 1000, 32: 2000})
-    density_linked: int = 25
-    density_shared: list[int] = field(default_factory=lambda: [25, 50, 100])
-    density_profile: list[int] = field(default_factory=lambda: [25, 50])
+    restore_sessions: list[int] = field(default_factory=lambda: [10, 20])
+    ingest_counts: dict[int, int] = field(default_factory=lambda: {1: 300, 8: 1000, 32: 3000})
+    peer_single_runs: int = 5
+    peer_at_once: list[int] = field(default_factory=lambda: [10, 20])
+    peer_restore: int = 10
+    density_linked: int = 20
+    density_shared: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
+    density_profile: list[int] = field(default_factory=lambda: [10, 20, 50])
 
 
 SMALL = Sizes(
     qr_sequential=3,
-    qr_at_once=3,
+    qr_at_once=[2, 3],
     scan_flows=3,
     success_flows=6,
     success_workspaces=2,
     success_at_once=2,
-    restore_sessions=3,
+    restore_sessions=[2, 3],
     ingest_counts={1: 30, 8: 80, 32: 160},
+    peer_single_runs=1,
+    peer_at_once=[2, 3],
+    peer_restore=2,
     density_linked=3,
-    density_shared=[3, 6],
-    density_profile=[3],
+    density_shared=[2, 3, 6],
+    density_profile=[2, 3],
 )
 
 
@@ -61,9 +70,9 @@ async def _stack_measure(name: str, stack: BenchStack, sizes: Sizes) -> dict[str
     if name == "ingest":
         return await ingest.measure(stack=stack, counts=sizes.ingest_counts)
     if name == "restore":
-        return await restore.measure(stack=stack, sessions=sizes.restore_sessions)
+        return await restore.measure(stack=stack, sizes=sizes.restore_sessions)
     if name == "qr":
-        return await qr.measure(stack=stack, sequential=sizes.qr_sequential, burst=sizes.qr_at_once)
+        return await qr.measure(stack=stack, sequential=sizes.qr_sequential, bursts=sizes.qr_at_once)
     if name == "scan":
         return await scan.measure(stack=stack, flows=sizes.scan_flows)
     if name == "success":
@@ -73,7 +82,31 @@ async def _stack_measure(name: str, stack: BenchStack, sizes: Sizes) -> dict[str
             workspaces=sizes.success_workspaces,
             at_once=sizes.success_at_once,
         )
+    if name == "peer":
+        assert stack.phone is not None
+        return await peer.measure(
+            simulator_url=stack.live.simulator_url,
+            phone=stack.phone,
+            single_runs=sizes.peer_single_runs,
+            at_once=sizes.peer_at_once,
+            restore=sizes.peer_restore,
+        )
     raise ValueError(name)
+
+
+async def _timed(name: str, measure: Any, measures: dict[str, Any], seconds: dict[str, float]) -> None:
+    """Run one measure, keeping its figures (or its error), its duration and the load average around it."""
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    log.info("measure %s (load average %.1f)", name, load_before)
+    try:
+        measures[name] = await measure
+        measures[name]["load_average"] = [load_before, os.getloadavg()[0]]
+    except Exception as exc:
+        log.exception("measure %s failed", name)
+        measures[name + "_error"] = f"{type(exc).__name__}: {exc}"
+    seconds[name] = time.monotonic() - started
+    log.info("measure %s done in %.1f s (load average %.1f)", name, seconds[name], os.getloadavg()[0])
 
 
 async def run(names: list[str], sizes: Sizes, folder: Path) -> dict[str, Any]:
@@ -86,37 +119,22 @@ async def run(names: list[str], sizes: Sizes, folder: Path) -> dict[str, Any]:
         async with BenchStack(folder / "stack") as stack:
             seconds["stack_start"] = time.monotonic() - started
             for name in on_stack:
-                started = time.monotonic()
-                log.info("measure %s", name)
-                try:
-                    measures[name] = await _stack_measure(name, stack, sizes)
-                except Exception as exc:
-                    log.exception("measure %s failed", name)
-                    measures[name + "_error"] = f"{type(exc).__name__}: {exc}"
-                seconds[name] = time.monotonic() - started
-                log.info("measure %s done in %.1f s", name, seconds[name])
+                await _timed(name, _stack_measure(name, stack, sizes), measures, seconds)
     if "density" in names:
-        started = time.monotonic()
         profile_sizes = sizes.density_profile
-        if started - began > DENSITY_PROFILE_CUTOFF_S:
-            # The stack's measures ran long (a busy machine): keep within the 10 minutes by measuring the
-            # profile layout at the linked size only.
-            log.warning("%.0f s gone: the profile layout is measured at %d sessions only", started - began,
-                        sizes.density_linked)  # fmt: skip
-            profile_sizes = []
-        log.info("measure density")
-        try:
-            measures["density"] = await density.measure(
-                folder=folder / "density",
-                linked=sizes.density_linked,
-                shared_sizes=sizes.density_shared,
-                profile_sizes=profile_sizes,
-            )
-        except Exception as exc:
-            log.exception("measure density failed")
-            measures["density_error"] = f"{type(exc).__name__}: {exc}"
-        seconds["density"] = time.monotonic() - started
-        log.info("measure density done in %.1f s", seconds["density"])
+        if time.monotonic() - began > DENSITY_PROFILE_CUTOFF_S:
+            # The stack's measures ran long (a busy machine): keep within the 15 minutes by measuring the
+            # profile layout up to the linked size only.
+            log.warning("%.0f s gone: the profile layout is measured up to %d sessions only",
+                        time.monotonic() - began, sizes.density_linked)  # fmt: skip
+            profile_sizes = [size for size in profile_sizes if size <= sizes.density_linked]
+        density_measure = density.measure(
+            folder=folder / "density",
+            linked=sizes.density_linked,
+            shared_sizes=sizes.density_shared,
+            profile_sizes=profile_sizes,
+        )
+        await _timed("density", density_measure, measures, seconds)
     return {"measures": measures, "seconds": seconds}
 
 
@@ -142,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         **result,
     }
     path = report.write(document)
+    pictures = plots.draw(result["measures"], folder=path.parent, stamp=path.stem)
     print()
     print(
         f"Benchmarks on {document['machine']['cpus']} CPUs ({document['machine']['cpu_model']}), "
@@ -154,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     if note := result["measures"].get("density", {}).get("profile_note"):
         print(f"Note: {note}")
     print(f"\nTook {document['total_s']:.0f} s; figures in {path.relative_to(report.ROOT)}")
+    for picture in pictures:
+        print(f"Plot: {picture.relative_to(report.ROOT)}")
     return 1 if errors else 0
 
 

@@ -5,9 +5,10 @@ receiver in this process (tests/harness/receiver.py: every delivery verified wit
 Memory is PSS summed over the worker and every process below it (Playwright's driver, Chromium's browser,
 zygotes, GPU/utility and renderer processes), read from /proc/<pid>/smaps_rollup, never RSS.
 
-Per layout: a fresh worker starts N sessions (QR shown), then links them all (25 linked); a second fresh
-worker grows from the next size up to the largest (50, then 100). The profile layout (a Chromium per
-session) stops at a smaller size when 100 would not fit the time and memory budget: the output says so.
+Per layout: a fresh worker starts sessions up to N (10, then 20, QR shown, measured at each), then links them
+all (20 linked); a second fresh worker grows from the next size up to the largest (50, then 100). Each worker
+runs with its default warm page pool (shared layout), whose pages count in its memory. The profile layout (a
+Chromium per session) stops at a smaller size when 100 would not fit the time and memory budget: the output says so.
 """
 
 from __future__ import annotations
@@ -130,13 +131,17 @@ async def _memory(worker: Process, sessions: int) -> dict[str, Any]:
 
 async def _layout(rig: Rig, *, layout: str, linked: int, sizes: list[int]) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
-    # A fresh worker: `linked` sessions showing a QR, measured; then all linked, measured again.
+    # A fresh worker grows through the sizes up to `linked` (QR shown), measured at each; then all linked,
+    # measured again.
     worker = rig.worker(layout=layout, name=f"{layout}-linked")
     await asyncio.to_thread(worker.start)
     try:
-        started = await rig.start_sessions(worker, linked)
-        steps.append({"state": "qr", **await _memory(worker, linked), **_starts(started)})
-        link_s = await rig.link(started["session_ids"], series=1 if layout == "shared" else 2)
+        session_ids: list[str] = []
+        for size in sorted({*(s for s in sizes if s < linked), linked}):
+            started = await rig.start_sessions(worker, size - len(session_ids))
+            session_ids += started["session_ids"]
+            steps.append({"state": "qr", **await _memory(worker, size), **_starts(started)})
+        link_s = await rig.link(session_ids, series=1 if layout == "shared" else 2)
         steps.append({"state": "linked", "link_all_s": link_s, **await _memory(worker, linked)})
     finally:
         await asyncio.to_thread(worker.kill)
@@ -184,7 +189,7 @@ async def measure(*, folder: Path, linked: int, shared_sizes: list[int], profile
         "profile_over_shared": ratios,
         "profile_note": (
             f"the profile layout was measured up to {max([*profile_sizes, linked])} sessions, not "
-            f"{max(shared_sizes)}: a Chromium per session would not fit the 10-minute budget at that size"
+            f"{max(shared_sizes)}: a Chromium per session would not fit the 15-minute budget at that size"
             if max([*profile_sizes, linked]) < max(shared_sizes)
             else ""
         ),

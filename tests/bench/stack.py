@@ -213,6 +213,32 @@ class BenchStack:
         """``{session_id: state}`` as the worker reports it."""
         return {session_id: view["state"] for session_id, view in (await self.worker_views()).items()}
 
+    async def worker_health(self) -> Message:
+        assert self.http is not None
+        async with self.http.get(f"{self.live.worker_url}/health") as response:
+            return await response.json()
+
+    async def worker_metric(self, name: str) -> float:
+        """One unlabelled sample of the worker's Prometheus metrics (0 when absent)."""
+        assert self.http is not None
+        async with self.http.get(f"{self.live.worker_url}/metrics") as response:
+            text = await response.text()
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return 0.0
+
+    async def warm_pages_full(self, *, within: float = 60.0) -> bool:
+        """Wait until the worker's warm page pool is full (every page showing a QR); False if it is not in time."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            pool = (await self.worker_health())["warm_pages"]
+            if pool["ready"] >= pool["size"]:
+                return True
+            await asyncio.sleep(0.1)
+        log.warning("the warm page pool was not full within %.0f s", within)
+        return False
+
     async def cleanup(self, accounts: list[Message], *, within: float = 90.0) -> float:
         """Delete ``accounts`` through the API and wait until the worker no longer runs their sessions,
         so that the next measure starts on an idle worker. Seconds it took."""

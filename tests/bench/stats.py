@@ -16,7 +16,8 @@ def percentile(samples: Sequence[float], q: float) -> float:
 
 
 def summary(samples: Sequence[float]) -> dict[str, float]:
-    """``{"n", "p50", "p95", "p99", "max", "mean"}`` of ``samples`` (seconds in, seconds out)."""
+    """``{"n", "p50", "p95", "p99", "max", "mean", "samples"}`` of ``samples`` (seconds in, seconds out); the
+    samples themselves, sorted, for the plots of their distribution."""
     return {
         "n": len(samples),
         "p50": percentile(samples, 50),
@@ -24,4 +25,5 @@ def summary(samples: Sequence[float]) -> dict[str, float]:
         "p99": percentile(samples, 99),
         "max": max(samples) if samples else math.nan,
         "mean": sum(samples) / len(samples) if samples else math.nan,
+        "samples": [round(value, 5) for value in sorted(samples)],
     }

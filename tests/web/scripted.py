@@ -17,6 +17,8 @@ from backend.accounts.phone_numbers import phone_number_display
 STATIC = Path(__file__).resolve().parents[2] / "backend" / "web" / "static" / "web"
 ORIGIN = "http://ui.test"
 QR = "2@ref{n},bm9pc2VrZXk=,aWRlbnRpdHk=,YWR2c2VjcmV0,1"
+PAGE_EXTRAS = frozenset({"qr_svg", "timeline", "last_seen_at"})  # the state endpoint's, not the API's
+QR_SVG_PATH = re.compile(r"^/api/v1/accounts/(?P<id>\d+)/qr\.svg$")
 QR_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><rect width="{n}" height="10"/></svg>'
 
 
@@ -92,11 +94,13 @@ class ScriptedBackend:
     def answer(self, method: str, path: str, status: int, body: dict[str, Any] | None = None) -> None:
         self.answers[(method, path)] = (status, body)
 
-    def push(self, kind: str, row: dict[str, Any], **extra: Any) -> None:
-        """A broadcast: the account changes on the server and every open socket hears of it."""
+    def push(self, kind: str, row: dict[str, Any]) -> None:
+        """A broadcast: the account changes on the server and every open socket hears of it. The message
+        carries the API's fields (a QR as its string); the page fetches the QR's SVG (``qr.svg``)."""
         row = as_served({**row, "updated_at": now_iso()})
         self.accounts[row["id"]] = row
-        message = {"type": kind, "workspace_id": self.workspace_id, "account": row, **extra}
+        account = {key: value for key, value in row.items() if key not in PAGE_EXTRAS}
+        message = {"type": kind, "workspace_id": self.workspace_id, "account": account}
         for socket in self.sockets:
             socket.send(json.dumps(message))
 
@@ -114,6 +118,13 @@ class ScriptedBackend:
         elif url.path == "/settings/whatsapp-accounts/state":
             body = {"server_time": now_iso(), "accounts": list(self.accounts.values())}
             route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+        elif svg := QR_SVG_PATH.match(url.path):
+            row = self.accounts.get(int(svg["id"])) or {}
+            self.requests.append((request.method, url.path.removeprefix("/api/v1"), None))
+            if row.get("qr_svg"):
+                route.fulfill(status=200, content_type="image/svg+xml", body=row["qr_svg"])
+            else:
+                route.fulfill(status=404, content_type="application/json", body='{"detail": "no QR"}')
         elif url.path.startswith("/api/v1/"):
             key = (request.method, url.path.removeprefix("/api/v1"))
             self.requests.append((request.method, key[1], request.post_data))

@@ -29,13 +29,15 @@ def start_connect(page, scripted, account_id: int = 41):
 def test_it_follows_each_qr_rotation_with_its_countdown(page, scripted):
     row = start_connect(page, scripted)
     qr = page.locator("#connect-dialog [data-qr]")
-    scripted.push("qr_code_generated", with_qr(row, 1, 60), qr_svg=with_qr(row, 1, 60)["qr_svg"])
+    scripted.push("qr_code_generated", with_qr(row, 1, 60))
     expect(qr).to_have_attribute("data-qr-count", "1")
     expect(qr.locator("svg")).to_have_attribute("viewBox", "0 0 100 100")
+    # The message carries the QR string; the page fetched its SVG at once (not at the next poll).
+    assert ("GET", f"/accounts/{row['id']}/qr.svg", None) in scripted.requests
     expect(page.locator("#connect-dialog [data-qr-countdown]")).to_have_text(
         re.compile(r"This code stays valid for (59|60|61) s\.")
     )
-    scripted.push("qr_code_generated", with_qr(row, 2, 20), qr_svg=with_qr(row, 2, 20)["qr_svg"])
+    scripted.push("qr_code_generated", with_qr(row, 2, 20))
     expect(qr).to_have_attribute("data-qr-count", "2")
     expect(page.locator("#connect-dialog [data-panel-status]")).to_have_text(
         "A new QR code is showing. Scan it with WhatsApp."
@@ -45,7 +47,7 @@ def test_it_follows_each_qr_rotation_with_its_countdown(page, scripted):
 def test_after_the_scan_it_waits_18_s_for_the_number_then_says_it_is_still_syncing(page, scripted):
     page.clock.install()
     row = start_connect(page, scripted)
-    scripted.push("qr_code_generated", with_qr(row, 1, 60), qr_svg="<svg></svg>")
+    scripted.push("qr_code_generated", with_qr(row, 1, 60))
     expect(page.locator("#connect-dialog [data-qr]")).to_have_attribute("data-qr-count", "1")
     # From here the page's time moves only when the test moves it.
     page.clock.pause_at(dt.datetime.fromtimestamp(page.evaluate("() => Date.now()") / 1000 + 1, dt.UTC))
@@ -81,7 +83,7 @@ def test_no_worker_available_is_said_clearly_and_try_again_retries(page, scripte
 
 def test_an_expired_qr_offers_a_new_one(page, scripted):
     row = start_connect(page, scripted)
-    scripted.push("qr_code_generated", with_qr(row, 6, 20), qr_svg="<svg></svg>")
+    scripted.push("qr_code_generated", with_qr(row, 6, 20))
     scripted.push("status_changed", {**row, "status": "failed", "status_reason": "QR_EXPIRED"})
     expect(page.locator("#connect-dialog [data-view=expired]")).to_be_visible()
     expect(page.locator("#connect-dialog [data-new-code]")).to_be_focused()
@@ -109,7 +111,7 @@ def test_a_duplicate_number_merged_is_said_in_the_panel_and_the_list(page, scrip
 
 def test_the_pairing_code_alternative(page, scripted):
     row = start_connect(page, scripted)
-    scripted.push("qr_code_generated", with_qr(row, 1, 60), qr_svg="<svg></svg>")
+    scripted.push("qr_code_generated", with_qr(row, 1, 60))
     page.click("text=Link with phone number instead")
     phone = page.get_by_label("Phone number, with its country code")
     expect(phone).to_be_focused()

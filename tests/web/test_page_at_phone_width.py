@@ -32,7 +32,7 @@ def test_the_page_and_the_panel_fit_a_375_px_screen(page, scripted):
     new = account(4, ws)
     scripted.answer("POST", f"/workspaces/{ws}/accounts", 201, new)
     page.click("#connect-button")
-    scripted.push("qr_code_generated", with_qr(new, 1, 60), qr_svg=with_qr(new, 1, 60)["qr_svg"])
+    scripted.push("qr_code_generated", with_qr(new, 1, 60))
     qr = page.locator("#connect-dialog [data-qr]")
     expect(qr).to_be_visible()
     dialog_box = page.locator("#connect-dialog").bounding_box()

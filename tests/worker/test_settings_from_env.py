@@ -41,6 +41,8 @@ def test_a_missing_required_value_names_the_variable(name):
         ("WA_WEB_URL", "ftp://example.org/"),
         ("MAX_SESSIONS", "many"),
         ("MAX_SESSIONS", "0"),
+        ("WARM_PAGES", "-1"),
+        ("WARM_PAGES", "two"),
         ("WORKER_PORT", "70000"),
         ("SESSION_LAYOUT", "docker"),
         ("PAGE_TIMEOUT_S", "-1"),

@@ -14,6 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backend.accounts import broadcast
@@ -27,7 +28,6 @@ from backend.accounts.models import (
     WhatsAppAccount,
     Workspace,
 )
-from backend.accounts.selectors import account_qr_svg
 from backend.accounts.services.common import (
     AccountStateConflict,
     NoWorkerAvailable,
@@ -82,10 +82,42 @@ def account_create(*, workspace_id: int) -> WhatsAppAccount:
     return account
 
 
+def account_qr_show_if_newer(
+    *, session_id: str, workspace_id: int | None, sequence: int, qr: str, qr_count: int, expires_in: int
+) -> WhatsAppAccount | None:
+    """The webhook's hot path: a newer QR for a live account that already shows QRs, applied with one
+    conditional UPDATE (it locks the row only while it writes, and the sequence rule is part of its WHERE) and
+    broadcast after the commit. None when it does not apply as is (unknown session, another workspace, deleted,
+    not showing QRs, or not newer): the caller then takes the path that locks and tells those apart.
+
+    Only the account row changes, and no primary flag or phone number, so the workspace row is not locked.
+    The QR is not drawn here: the broadcast carries the QR string, and its SVG is drawn on demand (qr.svg).
+    """
+    now = timezone.now()
+    matching = WhatsAppAccount.live.filter(session_id=session_id, status=AccountStatus.QR_SCANNING).filter(
+        Q(last_sequence__isnull=True) | Q(last_sequence__lt=sequence)
+    )
+    if workspace_id is not None:
+        matching = matching.filter(workspace_id=workspace_id)
+    applied = matching.update(
+        qr_code=qr,
+        qr_count=qr_count,
+        qr_expires_at=now + dt.timedelta(seconds=expires_in),
+        last_sequence=sequence,
+        updated_at=now,
+    )
+    if not applied:
+        return None
+    account = WhatsAppAccount.objects.get(session_id=session_id)
+    broadcast.announce(account, MessageType.QR_CODE_GENERATED)
+    return account
+
+
 @transaction.atomic
 def account_qr_update(
     *, account_id: int, qr: str, qr_count: int, expires_in: int, event_id: str = ""
 ) -> WhatsAppAccount:
+    """A QR for an account under its locks; a linked account showing a QR again is back to qr_scanning."""
     _, account = account_lock(account_id=account_id)
     if account.is_deleted:
         return account
@@ -100,7 +132,7 @@ def account_qr_update(
     account.save()
     if changed:
         broadcast.announce(account, MessageType.STATUS_CHANGED)
-    broadcast.announce(account, MessageType.QR_CODE_GENERATED, extra={"qr_svg": account_qr_svg(account=account)})
+    broadcast.announce(account, MessageType.QR_CODE_GENERATED)
     return account
 
 

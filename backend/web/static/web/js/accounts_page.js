@@ -315,8 +315,9 @@ class AccountsPage {
     }
   }
 
-  // A WebSocket message: {"type", "workspace_id", "account": <the API's account>, "qr_svg"?}. Apply it at
-  // once, then fetch the page's full view of the accounts (timeline, last seen) to stay exact.
+  // A WebSocket message: {"type", "workspace_id", "account": <the API's account>}. Apply it at once, then
+  // fetch the page's full view of the accounts (timeline, last seen) to stay exact. A new QR comes as its
+  // string: its SVG is fetched from the API at once (fetchQrSvg).
   onMessage(message) {
     const account = message.account;
     if (account && account.id !== undefined) {
@@ -327,16 +328,32 @@ class AccountsPage {
         } else {
           const known = this.accounts.get(id) || {};
           const merged = { ...known, ...account };
-          merged.qr_svg = message.qr_svg || (account.qr && known.qr === account.qr ? known.qr_svg : null);
+          merged.qr_svg = account.qr && known.qr === account.qr ? known.qr_svg : null;
           if (message.type === "primary_changed" && account.is_primary) {
             for (const other of this.accounts.values()) if (String(other.id) !== id) other.is_primary = false;
           }
           this.setAccount(merged);
+          if (merged.qr && !merged.qr_svg) this.fetchQrSvg(id, merged.qr);
         }
         this.render();
       }
       this.scheduleRefresh(300);
     }
+  }
+
+  // The SVG of the QR an account shows (drawn by the server from the QR string), kept if that QR still shows.
+  async fetchQrSvg(id, qr) {
+    let svg = null;
+    try {
+      const response = await fetch(`/api/v1/accounts/${encodeURIComponent(id)}/qr.svg`, { credentials: "same-origin" });
+      if (response.ok) svg = await response.text();
+    } catch (error) {
+      return; // the poll brings it
+    }
+    const account = this.accounts.get(id);
+    if (!svg || !account || account.qr !== qr || account.qr_svg) return;
+    this.setAccount({ ...account, qr_svg: svg });
+    this.render();
   }
 
   // The API's answer to an action is the account as it is now: show it at once.

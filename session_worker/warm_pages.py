@@ -1,0 +1,186 @@
+"""The warm page pool: a few pages with WhatsApp Web loaded and a QR showing, each in a context of its own,
+kept ready for the next session that starts.
+
+A starting session takes a warm page (:meth:`WarmPagePool.take`) instead of opening one: the context and the
+page become the session's, and the reports the page queued while it waited (boot, ``UNPAIRED``, the QR) are
+the first its session reads, so the session's first ``qr_code_generated`` goes out at once, without a page
+load. A session that restores a linked login never takes one (its context must hold its saved auth).
+
+- Size: ``WARM_PAGES`` (default 2), never more than the machine's cores: each warm page loads and rotates
+  QRs on them. Off (0) in the ``profile`` layout, where a session's browser is its own profile directory.
+- Only a page still on its first QR is handed out. A page whose first QR has rotated away, whose QRs ran out
+  (``UNPAIRED_IDLE``), that crashed, closed or left the unlinked state is closed and replaced by a fresh one:
+  a session always starts with the whole life of its QRs ahead of it.
+- Refilled in the background, one page at a time, and only while no session is waiting for a context: a
+  burst of starts never queues behind the pool.
+- Pool pages belong to no session: they count in ``/health`` and the metrics, never against MAX_SESSIONS,
+  and send no events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from typing import Any
+
+from session_worker import whatsapp_web as wa
+from session_worker.browser import BrowserHost
+from session_worker.metrics import Metrics
+from session_worker.page import SessionPage
+from session_worker.settings import Layout, Settings
+
+log = logging.getLogger("session_worker.warm_pages")
+
+IDLE_RECHECK_S = 1.0  # how often a full (or waiting) pool looks again at its pages and the browser
+# A first QR that rotates sooner than this (a test's simulator) would have the pool reopen pages without end:
+# the pool then waits this long before it opens the next one.
+SHORT_QR_S = 5.0
+LOST_KINDS = frozenset({"crash", "closed", "probe_error", "logout", "synced"})
+
+
+def pool_size(settings: Settings) -> int:
+    """WARM_PAGES, within the machine's cores; 0 in the profile layout."""
+    if settings.layout is not Layout.SHARED:
+        return 0
+    return min(settings.warm_pages, os.cpu_count() or 1)
+
+
+class WarmPage:
+    """A pool page and what its reports said so far (the reports stay queued for the session)."""
+
+    def __init__(self, page: SessionPage) -> None:
+        self.page = page
+        self.qr_count = 0
+        self.socket_state = ""
+        self.stale = ""  # why it must not be handed out ("" while it may)
+        self.opened_at = time.monotonic()
+        self.qr_at: float | None = None  # when its first QR showed
+
+    def watch(self, kind: str, data: Any) -> None:
+        if kind == "boot":
+            self.socket_state = str((data or {}).get("state") or "")
+        elif kind == "state":
+            self.socket_state = str(data or "")
+        elif kind == "qr":
+            self.qr_count += 1
+            self.qr_at = self.qr_at or time.monotonic()
+        if kind in LOST_KINDS:
+            self.stale = self.stale or kind
+        elif self.qr_count > 1:
+            self.stale = self.stale or "its first QR rotated away"
+        elif self.qr_count and self.socket_state != wa.UNPAIRED_STATE:
+            self.stale = self.stale or f"left the QR ({self.socket_state})"
+
+    @property
+    def ready(self) -> bool:
+        return not self.stale and self.qr_count == 1 and self.socket_state == wa.UNPAIRED_STATE and self.page.is_open
+
+
+class WarmPagePool:
+    def __init__(self, *, settings: Settings, host: BrowserHost, metrics: Metrics) -> None:
+        self.settings = settings
+        self.host = host
+        self.metrics = metrics
+        self.size = pool_size(settings)
+        self._pages: list[WarmPage] = []
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._paused_until = 0.0
+
+    # -- what the worker asks of it ------------------------------------------------------------------------
+
+    def take(self, session_id: str) -> SessionPage | None:
+        """A warm page showing its first QR, now ``session_id``'s; None when none is ready."""
+        for warm in self._pages:
+            if warm.ready:
+                self._pages.remove(warm)
+                warm.page.watcher = None
+                warm.page.session_id = session_id
+                self.metrics.warm_page_adoptions.inc()
+                self._refresh_gauges()
+                self._changed.set()  # refill
+                return warm.page
+        return None
+
+    def counts(self) -> dict[str, int]:
+        ready = sum(1 for warm in self._pages if warm.ready)
+        return {"size": self.size, "ready": ready, "warming": len(self._pages) - ready}
+
+    # -- life cycle ----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.size == 0:
+            reason = "the profile layout" if self.settings.layout is not Layout.SHARED else "WARM_PAGES=0"
+            log.info("warm page pool off", extra={"reason": reason})
+            return
+        if self.size < self.settings.warm_pages:
+            asked = self.settings.warm_pages
+            log.warning("warm page pool limited to the cores", extra={"asked": asked, "size": self.size})
+        self._task = asyncio.create_task(self._keep_filled(), name="warm-pages")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        pages, self._pages = self._pages, []
+        await asyncio.gather(*(warm.page.close() for warm in pages), return_exceptions=True)
+        self._refresh_gauges()
+
+    # -- keeping it full -----------------------------------------------------------------------------------
+
+    async def _keep_filled(self) -> None:
+        while True:
+            await self._drop_stale()
+            can_open = self.host.ready and self.host.launching == 0 and time.monotonic() >= self._paused_until
+            if len(self._pages) < self.size and can_open:
+                await self._warm_one()
+                continue
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), IDLE_RECHECK_S)
+
+    async def _drop_stale(self) -> None:
+        timeout = self.settings.page_timeout_s
+        now = time.monotonic()
+        for warm in list(self._pages):
+            if not warm.stale and not warm.ready and now - warm.opened_at > timeout:
+                warm.stale = f"no QR within {timeout:g} s"
+            if warm.stale or not warm.page.is_open:
+                if warm.qr_count > 1 and warm.qr_at is not None and now - warm.qr_at < SHORT_QR_S:
+                    self._paused_until = now + SHORT_QR_S
+                self._pages.remove(warm)
+                log.info("warm page replaced", extra={"reason": warm.stale or "closed"})
+                await warm.page.close()
+        self._refresh_gauges()
+
+    async def _warm_one(self) -> None:
+        page = SessionPage(session_id=None, host=self.host, settings=self.settings)
+        warm = WarmPage(page)
+        page.watcher = self._watcher(warm)
+        self._pages.append(warm)
+        self._refresh_gauges()
+        try:
+            await page.open()
+        except Exception as exc:  # the browser is gone or slow: this page is dropped, the next round tries again
+            warm.stale = warm.stale or f"could not open: {exc}"
+            log.warning("warm page could not open", extra={"error": f"{type(exc).__name__}: {exc}"})
+            await asyncio.sleep(IDLE_RECHECK_S)
+
+    def _watcher(self, warm: WarmPage):
+        def watch(kind: str, data: Any) -> None:
+            was_ready = warm.ready
+            warm.watch(kind, data)
+            if warm.ready != was_ready or warm.stale:
+                self._refresh_gauges()
+                self._changed.set()
+
+        return watch
+
+    def _refresh_gauges(self) -> None:
+        counts = self.counts()
+        self.metrics.warm_pages.labels(state="ready").set(counts["ready"])
+        self.metrics.warm_pages.labels(state="warming").set(counts["warming"])

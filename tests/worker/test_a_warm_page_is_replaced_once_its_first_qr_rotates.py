@@ -1,0 +1,38 @@
+"""Only a page on its first QR waits in the pool: once that QR rotates away (and so long before its QRs run
+out) the page is closed and a fresh one takes its place, so a session always starts with the whole life of
+its QRs ahead of it."""
+
+import asyncio
+import time
+
+import pytest
+
+from session_worker.keys import WARM_PAGES
+from tests.harness.waiting import wait_until_async
+
+
+@pytest.fixture
+def sim_overrides():
+    return {"first_qr_lifetime": 1.0, "next_qr_lifetime": 1.0, "qr_count": 6}
+
+
+async def test_a_rotated_page_is_replaced_before_its_qrs_run_out(start_worker, sim):
+    worker = await start_worker(warm_pages=1)
+    pool = worker.app[WARM_PAGES]
+    await wait_until_async(lambda: pool.counts()["ready"] == 1, within=60, what="a warm page")
+    [first] = await sim.qrs()
+
+    highest = 1
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        mine = [qr for qr in await sim.qrs() if qr["page_id"] == first["page_id"]]
+        if not mine:
+            break  # closed by the pool
+        highest = max(highest, mine[0]["qr_count"])
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the pool kept a page whose first QR had rotated")
+
+    assert highest <= 2  # replaced at its second QR, never left to run through its six
+    await wait_until_async(lambda: pool.counts()["ready"] == 1, within=60, what="a fresh warm page")
+    assert first["page_id"] not in {qr["page_id"] for qr in await sim.qrs()}
