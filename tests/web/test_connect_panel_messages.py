@@ -116,7 +116,7 @@ def test_the_pairing_code_alternative(page, scripted):
     phone = page.get_by_label("Phone number, with its country code")
     expect(phone).to_be_focused()
     expect(page.locator("#connect-steps")).to_be_hidden()  # the QR's instructions are gone
-    scripted.push("qr_code_generated", with_qr(row, 2, 20), qr_svg="<svg></svg>")  # a rotation behind the form
+    scripted.push("qr_code_generated", with_qr(row, 2, 20))  # a rotation behind the form
     expect(page.locator("#connect-dialog [data-panel-status]")).to_contain_text("Link with a phone number")
     expect(page.locator("#connect-dialog [data-panel-status]")).not_to_contain_text("QR")
     phone.fill("12")
