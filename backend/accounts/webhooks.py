@@ -1,9 +1,12 @@
 """Applying a verified, parsed event: store it in the inbox once, then apply it, in one transaction.
 
 One handler per event type. Session events are applied to the account that owns the session, with the
-workspace and account rows locked, and only when newer than the last sequence applied for that session
-(older or equal ones are recorded as ``stale``). The inbox row and the change commit together: a crash
-between them leaves nothing behind, so the worker's retry applies the event then. Old inbox rows are
+workspace and account rows locked, and only
+- from the session's current lease: an event of another epoch comes from a worker that no longer holds the
+  session (it moved) and is refused (``stale_epoch``, answered 409 so that the worker stops it);
+- when newer than the last (epoch, sequence) applied for that session (older or equal ones are ``stale``).
+The inbox row and the change commit together: a crash between them leaves nothing behind, so the worker's
+retry applies the event then. A heartbeat is answered with the leases its worker holds. Old inbox rows are
 pruned by a beat job (``webhook_events_prune``).
 """
 
@@ -13,6 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -38,6 +42,16 @@ class Receipt:
     outcome: str
     duplicate: bool = False
     detail: str = ""
+    answer: dict[str, Any] = dataclasses.field(default_factory=dict)  # more for the sender (a heartbeat's leases)
+
+    @property
+    def status_code(self) -> int:
+        return 409 if self.outcome == EventOutcome.STALE_EPOCH else 200
+
+    def body(self) -> dict[str, Any]:
+        if self.outcome == EventOutcome.STALE_EPOCH:
+            return {"error": "stale_epoch", "detail": self.detail, **self.answer}
+        return {"status": self.outcome, "detail": self.detail, **self.answer}
 
 
 def _qr_code_generated(account: WhatsAppAccount, event: Event) -> None:
@@ -82,41 +96,45 @@ SESSION_HANDLERS: dict[str, Callable[[WhatsAppAccount, Event], None]] = {
 }
 
 
-def _apply_heartbeat(event: Event) -> tuple[str, str]:
-    worker_heartbeat(
+def _apply_heartbeat(event: Event) -> tuple[str, str, dict[str, Any]]:
+    leases = worker_heartbeat(
         worker_id=event.worker_id,
         base_url=event.data["base_url"],
         capacity=event.data["capacity"],
         sessions=event.data["sessions"],
         observed_at=dt.datetime.fromisoformat(event.occurred_at),
     )
-    return EventOutcome.APPLIED, ""
+    return EventOutcome.APPLIED, "", leases
 
 
-def _apply_session_event(event: Event) -> tuple[str, str]:
+def _apply_session_event(event: Event) -> tuple[str, str, dict[str, Any]]:
     ref = WhatsAppAccount.objects.filter(session_id=event.session_id).values("pk", "workspace_id").first()
     if ref is None:
         log.info("session %s: %s for no known account", event.session_id, event.type)
-        return EventOutcome.UNKNOWN_SESSION, "no account has this session"
+        return EventOutcome.UNKNOWN_SESSION, "no account has this session", {}
     if event.workspace_id and event.workspace_id != str(ref["workspace_id"]):
         log.warning("session %s: event names workspace %s, not its own", event.session_id, event.workspace_id)
-        return EventOutcome.IGNORED, "the session belongs to another workspace"
-    # Workspace first, then the account, as every service locks them (the applied sequence is read under it).
+        return EventOutcome.IGNORED, "the session belongs to another workspace", {}
+    # Workspace first, then the account, as every service locks them (the lease and the applied (epoch,
+    # sequence) are read under it, so a move cannot slip between this check and the change).
     _, account = account_lock(account_id=ref["pk"], workspace_id=ref["workspace_id"])
     if account.is_deleted:
-        return EventOutcome.IGNORED, "the account is deleted"
-    if account.last_sequence is not None and event.sequence <= account.last_sequence:
-        log.info(
-            "session %s: %s #%s is stale (applied #%s)",
-            event.session_id,
-            event.type,
-            event.sequence,
-            account.last_sequence,
-        )
-        return EventOutcome.STALE, f"sequence {event.sequence} <= applied {account.last_sequence}"
+        return EventOutcome.IGNORED, "the account is deleted", {}
+    if event.epoch != account.lease_epoch:
+        log.warning(
+            "session %s: %s from %s at epoch %s refused, the lease is at epoch %s (worker %s)",
+            event.session_id, event.type, event.worker_id, event.epoch, account.lease_epoch, account.worker_id,
+        )  # fmt: skip
+        detail = f"epoch {event.epoch} is not the session's lease (epoch {account.lease_epoch}); stop driving it"
+        return EventOutcome.STALE_EPOCH, detail, {"epoch": account.lease_epoch}
+    applied = (account.last_epoch or 0, account.last_sequence)
+    if applied[1] is not None and (event.epoch, event.sequence) <= applied:
+        log.info("session %s: %s %s is stale (applied %s)", event.session_id, event.type,
+                 (event.epoch, event.sequence), applied)  # fmt: skip
+        return EventOutcome.STALE, f"(epoch, sequence) {(event.epoch, event.sequence)} <= applied {applied}", {}
     SESSION_HANDLERS[event.type](account, event)
-    WhatsAppAccount.objects.filter(pk=account.pk).update(last_sequence=event.sequence)
-    return EventOutcome.APPLIED, ""
+    WhatsAppAccount.objects.filter(pk=account.pk).update(last_sequence=event.sequence, last_epoch=event.epoch)
+    return EventOutcome.APPLIED, "", {}
 
 
 def receive(event: Event) -> Receipt:
@@ -130,6 +148,7 @@ def receive(event: Event) -> Receipt:
                     session_id=event.session_id,
                     workspace_id=event.workspace_id,
                     worker_id=event.worker_id,
+                    epoch=event.epoch,
                     sequence=event.sequence,
                     occurred_at=dt.datetime.fromisoformat(event.occurred_at),
                     payload=event.to_dict(),
@@ -140,16 +159,16 @@ def receive(event: Event) -> Receipt:
             log.info("session %s: %s %s is a duplicate", event.session_id, event.type, event.id)
             return Receipt(outcome="duplicate", duplicate=True)
         if event.type == EventType.WORKER_HEARTBEAT:
-            outcome, detail = _apply_heartbeat(event)
+            outcome, detail, answer = _apply_heartbeat(event)
         elif not event.known:
-            outcome, detail = EventOutcome.IGNORED, f"unknown event type {event.type!r}"
+            outcome, detail, answer = EventOutcome.IGNORED, f"unknown event type {event.type!r}", {}
         else:
-            outcome, detail = _apply_session_event(event)
+            outcome, detail, answer = _apply_session_event(event)
         inbox.outcome = outcome
         inbox.detail = detail[:256]
         inbox.applied_at = timezone.now() if outcome == EventOutcome.APPLIED else None
         inbox.save(update_fields=["outcome", "detail", "applied_at"])
-    return Receipt(outcome=str(outcome), detail=detail)
+    return Receipt(outcome=str(outcome), detail=detail, answer=answer)
 
 
 def webhook_events_prune(*, now: dt.datetime | None = None) -> int:

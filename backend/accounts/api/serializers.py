@@ -24,6 +24,9 @@ class AccountSerializer(serializers.ModelSerializer):
     worker_id = serializers.CharField(read_only=True, allow_null=True)
     qr = serializers.SerializerMethodField(help_text="The raw QR string while one is showing, else null.")
     deleted = serializers.SerializerMethodField()
+    moving = serializers.BooleanField(
+        read_only=True, help_text="Moving to another worker (its worker died, or is drained): no QR is needed."
+    )
 
     class Meta:
         model = WhatsAppAccount
@@ -42,6 +45,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "qr_count",
             "qr_expires_at",
             "worker_id",
+            "moving",
             "connected_at",
             "created_at",
             "updated_at",

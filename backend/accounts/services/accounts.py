@@ -27,6 +27,7 @@ from backend.accounts.models import (
     WhatsAppAccount,
 )
 from backend.accounts.selectors import account_qr_svg
+from backend.accounts.services.auth_state import auth_state_wipe
 from backend.accounts.services.common import (
     AccountStateConflict,
     NoWorkerAvailable,
@@ -52,7 +53,9 @@ def new_session_id() -> str:
 def _soft_delete(account: WhatsAppAccount, *, reason: StatusReason) -> None:
     account.deleted_at = timezone.now()
     account.is_primary = False
+    account.moving = False
     account.clear_qr()
+    auth_state_wipe(account=account)
     AccountStatusChange.objects.create(account=account, status=account.status, reason=StatusReason.deleted(reason))
     account.save()
     log.info("session %s: deleted (%s)", account.session_id, reason)
@@ -62,12 +65,12 @@ def _soft_delete(account: WhatsAppAccount, *, reason: StatusReason) -> None:
 @transaction.atomic
 def account_create(*, workspace_id: int) -> WhatsAppAccount:
     """ "Connect WhatsApp": a new account waiting for its QR, on the worker with the most free capacity."""
-    worker = worker_pick()
+    worker = worker_pick(workspace_id=workspace_id)
     if worker is None:
         raise NoWorkerAvailable("no session worker has free capacity")
-    account = WhatsAppAccount.objects.create(
-        workspace_id=workspace_id, session_id=new_session_id(), status=AccountStatus.QR_SCANNING, worker=worker
-    )
+    account = WhatsAppAccount(workspace_id=workspace_id, session_id=new_session_id(), status=AccountStatus.QR_SCANNING)
+    account.lease_grant(worker)
+    account.save()
     AccountStatusChange.objects.create(account=account, status=account.status, reason=StatusReason.CREATED)
     log.info("session %s: created on worker %s", account.session_id, worker.id)
     broadcast.announce(account, MessageType.STATUS_CHANGED)
@@ -85,6 +88,7 @@ def account_qr_update(
     account.qr_code = qr
     account.qr_count = qr_count
     account.qr_expires_at = timezone.now() + dt.timedelta(seconds=expires_in)
+    account.moving = False  # a moved session waiting for its scan shows its new QR: the move is done
     if account.status != AccountStatus.QR_SCANNING:
         # A session showing a QR again (newer than what was applied) has lost its link with the phone.
         changed = account.set_status(AccountStatus.QR_SCANNING, event_id=event_id)
@@ -128,9 +132,9 @@ def account_connect(
     )
     for older in older_accounts:
         inherits_primary |= older.is_primary
-        worker_id, session_id = older.worker_id, older.session_id
+        worker_id, session_id, epoch = older.worker_id, older.session_id, older.lease_epoch
         _soft_delete(older, reason=StatusReason.REPLACED)  # saved first: it frees the number and the primary slot
-        session_logout_after_commit(worker_id=worker_id, session_id=session_id)
+        session_logout_after_commit(worker_id=worker_id, session_id=session_id, epoch=epoch)
 
     kinds: list[str] = []
     if account.phone_number != phone_number:
@@ -139,6 +143,7 @@ def account_connect(
     account.push_name = push_name
     account.platform = platform
     account.clear_qr()
+    account.moving = False  # ready under its new lease: the move is done
     if account.status != AccountStatus.CONNECTED or account.connected_at is None:
         account.connected_at = timezone.now()
     if account.set_status(AccountStatus.CONNECTED, event_id=event_id):
@@ -179,6 +184,7 @@ def account_disconnect(*, account_id: int, reason: str, event_id: str = "") -> W
     account.save()
     broadcast.announce(account, *kinds)
     if status == AccountStatus.LOGGED_OUT:
+        auth_state_wipe(account=account)  # the phone unlinked the device: the state opens nothing any more
         workspace_promote_next_primary(workspace=workspace)
     return account
 
@@ -210,8 +216,9 @@ def account_logout(*, account_id: int) -> WhatsAppAccount:
         kinds.append(MessageType.PRIMARY_CHANGED)
     account.clear_qr()
     account.save()
+    auth_state_wipe(account=account)
     broadcast.announce(account, *kinds)
-    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch)
     workspace_promote_next_primary(workspace=workspace)
     return account
 
@@ -223,7 +230,7 @@ def account_delete(*, account_id: int) -> WhatsAppAccount:
     if account.is_deleted:
         return account
     _soft_delete(account, reason=StatusReason.USER)
-    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch)
     workspace_promote_next_primary(workspace=workspace)
     return account
 
@@ -236,14 +243,15 @@ def account_reconnect(*, account_id: int) -> WhatsAppAccount:
         raise AccountStateConflict("the account is deleted")
     if account.status in LINKED_STATUSES:
         raise AccountStateConflict(f"the account is {account.status}; log it out first")
-    worker = worker_pick()
+    worker = worker_pick(workspace_id=account.workspace_id)
     if worker is None:
         raise NoWorkerAvailable("no session worker has free capacity")
-    session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch)
     old_session_id = account.session_id
     account.session_id = new_session_id()
-    account.worker = worker
-    account.last_sequence = None  # sequences are per session
+    account.lease_grant(worker)
+    account.last_sequence = account.last_epoch = None  # sequences are per session
+    auth_state_wipe(account=account)  # a new session links anew
     account.clear_qr()
     account.qr_count = 0
     changed = account.set_status(AccountStatus.QR_SCANNING, StatusReason.RECONNECT)
@@ -268,6 +276,8 @@ def accounts_expire_stale_qr(*, now: dt.datetime | None = None) -> list[str]:
             if account.is_deleted or account.status != AccountStatus.QR_SCANNING or account.status_changed_at >= cutoff:
                 continue
             account_fail(account_id=account_id, reason=DisconnectReason.QR_EXPIRED)
-            session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+            session_stop_after_commit(
+                worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch
+            )
             expired.append(account.session_id)
     return expired
