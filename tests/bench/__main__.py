@@ -1,8 +1,9 @@
 """``python -m tests.bench [--small] [measure ...]``: run the measures, print the table, write the JSON.
 
 Measures: ingest, restore, qr, scan, success (on one live stack, in that order: ingest first while the
-worker is idle) and density (its own worker processes, after the stack is gone). With no names, all of
-them. ``--small`` runs each at development sizes (a few sessions). `make bench` runs them all at full size.
+worker is idle), density (its own worker processes, after the stack is gone) and failover (with the drain;
+stacks of three workers of its own, tests/bench/failover.py). With no names, all of them. ``--small`` runs
+each at development sizes (a few sessions). `make bench` runs them all at full size.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.bench import density, ingest, qr, report, restore, scan, success
+from tests.bench import density, failover, ingest, qr, report, restore, scan, success
 from tests.bench.stack import BenchStack
 
 log = logging.getLogger("bench")
 
 STACK_MEASURES = ("ingest", "restore", "qr", "scan", "success")
 DENSITY_PROFILE_CUTOFF_S = 300.0  # past this, density measures the profile layout at its smallest size only
-ALL = (*STACK_MEASURES, "density")
+ALL = (*STACK_MEASURES, "density", "failover")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Sizes:
     density_linked: int = 25
     density_shared: list[int] = field(default_factory=lambda: [25, 50, 100])
     density_profile: list[int] = field(default_factory=lambda: [25, 50])
+    failover_sessions: list[int] = field(default_factory=lambda: [10, 20])  # the drain runs at the largest
 
 
 SMALL = Sizes(
@@ -54,6 +56,7 @@ SMALL = Sizes(
     density_linked=3,
     density_shared=[3, 6],
     density_profile=[3],
+    failover_sessions=[3, 6],
 )
 
 
@@ -117,6 +120,17 @@ async def run(names: list[str], sizes: Sizes, folder: Path) -> dict[str, Any]:
             measures["density_error"] = f"{type(exc).__name__}: {exc}"
         seconds["density"] = time.monotonic() - started
         log.info("measure density done in %.1f s", seconds["density"])
+    if "failover" in names:
+        started = time.monotonic()
+        log.info("measure failover")
+        try:
+            measures["failover"] = await asyncio.to_thread(
+                failover.measure, folder=folder / "failover", sizes=sizes.failover_sessions
+            )
+        except Exception as exc:
+            log.exception("measure failover failed")
+            measures["failover_error"] = f"{type(exc).__name__}: {exc}"
+        seconds["failover"] = time.monotonic() - started
     return {"measures": measures, "seconds": seconds}
 
 

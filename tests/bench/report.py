@@ -108,6 +108,18 @@ def rows(measures: dict[str, Any]) -> list[Row]:
         )
         met = _at_most(took, 15.0) and clean
         out.append(Row("Restore after kill -9 of the worker", "-", ours, "<= 15 s, no QR", met))
+    for run in measures.get("failover", {}).get("runs", []):
+        n, clean = run["sessions"], run["failover_qrs"] == 0 and run["failover_double_connections"] == 0
+        ours = f"{_s(run['failover_s'])}, {run['failover_qrs']} QRs, {run['failover_double_connections']} double"
+        met = _at_most(run["failover_s"], 30.0) and clean
+        out.append(
+            Row(f"Failover: {n} sessions of a killed worker connected elsewhere", "never", ours, "<= 30 s, 0, 0", met)
+        )
+        if "drain_s" in run:
+            clean = run["drain_qrs"] == 0 and run["drain_double_connections"] == 0
+            ours = f"{_s(run['drain_s'])}, {run['drain_qrs']} QRs, {run['drain_double_connections']} double"
+            met = _at_most(run["drain_s"], 30.0) and clean
+            out.append(Row(f"Drain of {n} sessions (worker_drain, batches of 3)", "-", ours, "<= 30 s, 0, 0", met))
     return out
 
 
