@@ -28,3 +28,10 @@ def auth_state_request(
     if method == "PUT":
         return client.put(path, data=body, content_type="application/gzip", **http)
     return client.get(path, **http)
+
+
+def put_state(secret: str, session_id: str, body: bytes, *, epoch: int):
+    """A worker's upload of ``body`` as the session's state (the ``shared`` layout)."""
+    return auth_state_request(
+        Client(), secret, "PUT", session_id, epoch=epoch, body=body, **{"x-session-layout": "shared"}
+    )

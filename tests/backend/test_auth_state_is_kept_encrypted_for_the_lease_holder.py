@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from backend.accounts.models import SessionAuthState
-from tests.backend.authstate import auth_state_request, storage_state
+from tests.backend.authstate import auth_state_request, put_state, storage_state
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +19,7 @@ def account(workspace, worker_node):
 
 
 def put(secret, account, body, *, epoch=3):
-    return auth_state_request(
-        Client(), secret, "PUT", account.session_id, epoch=epoch, body=body, **{"x-session-layout": "shared"}
-    )
+    return put_state(secret, account.session_id, body, epoch=epoch)
 
 
 def test_it_stores_the_state_encrypted_and_gives_it_back_to_the_lease_holder(secret, account):

@@ -2,12 +2,11 @@
 transaction: nobody can open the session from it afterwards."""
 
 import pytest
-from django.test import Client
 
 from backend.accounts.models import SessionAuthState, StatusReason
 from backend.accounts.services.accounts import account_delete, account_disconnect, account_logout
 from shared.events import DisconnectReason
-from tests.backend.authstate import auth_state_request, storage_state
+from tests.backend.authstate import put_state, storage_state
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db
@@ -16,10 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def account(secret, workspace, worker_node):
     account = make_connected(workspace, worker=worker_node, lease_epoch=1)
-    stored = auth_state_request(
-        Client(), secret, "PUT", account.session_id, epoch=1, body=storage_state(), **{"x-session-layout": "shared"}
-    )
-    assert stored.status_code == 204
+    assert put_state(secret, account.session_id, storage_state(), epoch=1).status_code == 204
     return account
 
 

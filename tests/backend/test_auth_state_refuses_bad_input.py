@@ -7,7 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.test import Client
 
-from tests.backend.authstate import auth_state_request, storage_state
+from tests.backend.authstate import auth_state_request, put_state, storage_state
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +19,7 @@ def account(workspace, worker_node):
 
 
 def put(secret, session_id, body, *, epoch=1):
-    return auth_state_request(
-        Client(), secret, "PUT", session_id, epoch=epoch, body=body, **{"x-session-layout": "shared"}
-    )
+    return put_state(secret, session_id, body, epoch=epoch)
 
 
 def test_a_state_over_the_limit_is_refused_with_the_limit_in_the_message(secret, account, settings):
