@@ -38,6 +38,7 @@ class Leases:
         self.margin_s = manager.settings.lease_safety_margin_s
         self.valid_until: dict[str, float] = {}  # session id -> time.monotonic() deadline
         self.fenced: set[str] = set()  # stopped for lack of renewal: started again if still listed
+        self.released: dict[str, int] = {}  # session id -> the epoch it was let go at: never started again
         self.spoken = False  # the backend answered with leases at least once
 
     def grant(self, session_id: str, *, sent_at: float, lasts_s: float) -> None:
@@ -74,6 +75,8 @@ class Leases:
             restartable = session is None or lease["epoch"] > session.epoch or session_id in self.fenced
             if (session is not None and session.active) or not restartable:
                 continue
+            if lease["epoch"] <= self.released.get(session_id, -1):
+                continue  # let go (it is moving): listed only until the backend's move commits
             await self._start(session_id, lease, sent_at=sent_at, ttl=ttl)
 
     async def _start(self, session_id: str, lease: dict[str, Any], *, sent_at: float, ttl: float) -> None:

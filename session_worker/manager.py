@@ -122,6 +122,8 @@ class SessionManager:
             raise SessionError(400, "invalid_session_id", "session_id must be 1 to 128 of A-Z a-z 0-9 _ -")
         if not WORKSPACE_ID_RE.match(workspace_id):
             raise SessionError(400, "invalid_workspace_id", "workspace_id must be 1 to 128 of A-Z a-z 0-9 _ . : -")
+        if 0 < epoch <= self.leases.released.get(session_id, -1):
+            raise SessionError(409, "stale_epoch", f"session {session_id} was released at epoch {epoch} or later")
         async with self._lock:
             existing = self.sessions.get(session_id)
             if existing is not None:
@@ -197,8 +199,19 @@ class SessionManager:
                 log.warning("fenced", extra=session.log_extra(detail="the lease moved before the release"))
         await self.host.wipe_auth(session_id)
         self.auth_store.forget(session_id)
+        self._forget(session, released=True)
         log.info("session released", extra=session.log_extra(epoch=session.epoch))
         return session
+
+    def _forget(self, session: Session, *, released: bool) -> None:
+        """This worker no longer holds the session: it is not reported in heartbeats any more (a report of it
+        STOPPED would read as "it stopped" to the backend while it moves), and a released lease is never
+        started again (only a newer one)."""
+        if self.sessions.get(session.session_id) is session:
+            del self.sessions[session.session_id]
+        if released:
+            self.leases.released[session.session_id] = session.epoch
+        self.refresh_gauges()
 
     async def fence(self, session_id: str) -> None:
         """Stop a session whose lease could not be renewed: page closed, auth kept, reported when the backend is
@@ -210,6 +223,7 @@ class SessionManager:
         await session.end(
             DisconnectReason.LEASE_EXPIRED, desired=DesiredState.STOPPED, state=SessionState.STOPPED, note="fenced"
         )
+        self._forget(session, released=False)  # its lease may still be its own: the next answer restarts it
 
     def _on_fenced(self, session_id: str, epoch: int) -> None:
         """The backend refused an event of ``epoch`` as stale: the session moved on; stop driving it."""
@@ -229,6 +243,7 @@ class SessionManager:
             log.error("fenced: the lease moved while the session was linking", extra=session.log_extra())
             await session.leave(note="fenced", save=False)
             await self.host.wipe_auth(session.session_id)
+            self._forget(session, released=True)
             return False
 
     async def _fetch_auth(self, session: Session) -> bool:
@@ -240,6 +255,7 @@ class SessionManager:
         except Fenced:
             log.error("fenced: the lease moved before the session opened", extra=session.log_extra())
             await session.leave(note="fenced", save=False)
+            self._forget(session, released=True)
             return False
         except StateUnreadable as exc:
             await session.fail("AUTH_STATE_UNREADABLE", f"the backend cannot decrypt the stored state: {exc}")
