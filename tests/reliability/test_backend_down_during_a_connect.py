@@ -1,6 +1,6 @@
 """The backend stopped for 60 s between the QR and the scan: the worker keeps the session's events in its
-outbox (and its session_ready until its auth state is stored), and once the backend is back the account still ends `connected`, every event applied once, in the
-order the worker made them."""
+outbox (and its session_ready until its auth state is stored), and once the backend is back the account still
+ends `connected`, every event applied once, in the order the worker made them."""
 
 from __future__ import annotations
 
