@@ -99,5 +99,24 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
+def env_fernet_keys(name: str, default: str | None) -> list[str]:
+    """Fernet keys (url-safe base64 of 32 bytes, as ``Fernet.generate_key()`` makes), separated by spaces or
+    commas: the first encrypts, all decrypt. A key that is not one stops the start (the value is not echoed)."""
+    from cryptography.fernet import Fernet
+
+    value = _raw(name) or default
+    keys = [part for part in (value or "").replace(",", " ").split() if part]
+    if not keys:
+        raise ImproperlyConfigured(f"{name} must be set (one or more Fernet keys, see docs/operations.md)")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{name}: key {position} of {len(keys)} is not a Fernet key (url-safe base64 of 32 bytes)"
+            ) from None
+    return keys
+
+
 # A rate's period in seconds, by its name in ``env_rate`` values.
 RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.env import env_bool, env_int, env_list, env_networks, env_rate, env_str, env_url
+from backend.env import env_bool, env_fernet_keys, env_int, env_list, env_networks, env_rate, env_str, env_url
 from shared.signing import SecretError, parse_secrets
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +34,7 @@ def private_file(path: Path) -> str:
 # A fixed development value, refused in production.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 _DEV_HMAC_SECRET = "whsec_ZGV2LW9ubHktaG1hYy1zZWNyZXQtb2YtMzItYnl0ZXM="  # noqa: S105
+_DEV_STATE_KEY = "ZGV2LW9ubHktc2Vzc2lvbi1zdGF0ZS1rZXktMzJieSE="
 
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
 if not SECRET_KEY:
@@ -46,6 +47,12 @@ try:
     WHATSAPP_HMAC_SECRETS: list[str] = parse_secrets(_hmac)
 except SecretError as exc:
     raise ImproperlyConfigured(f"WHATSAPP_HMAC_SECRET is invalid: {exc}") from None
+
+# The sessions' auth states at rest (SessionAuthState): Fernet keys, the first encrypts, all decrypt (rotation:
+# put the new key first, run `manage.py session_state_rotate`, then drop the old one; docs/operations.md).
+SESSION_STATE_KEYS: list[str] = env_fernet_keys("SESSION_STATE_KEYS", _DEV_STATE_KEY if DEBUG else None)
+# The largest auth state a worker may store (its gzip'd bytes); larger ones are refused with 413.
+SESSION_STATE_MAX_BYTES = env_int("SESSION_STATE_MAX_BYTES", 16 * 1024 * 1024, minimum=64 * 1024)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 if not ALLOWED_HOSTS:
@@ -75,7 +82,12 @@ WORKSPACE_MAX_ACCOUNTS = env_int("WORKSPACE_MAX_ACCOUNTS", 10, minimum=1)
 WORKSPACE_CONNECTS_PER_HOUR = env_int("WORKSPACE_CONNECTS_PER_HOUR", 5, minimum=1)
 WORKSPACE_CONNECTS_PER_DAY = env_int("WORKSPACE_CONNECTS_PER_DAY", 20, minimum=1)
 WEBHOOK_INBOX_RETENTION_DAYS = env_int("WEBHOOK_INBOX_RETENTION_DAYS", 7, minimum=1)
-WORKER_HEARTBEAT_TIMEOUT_S = env_int("WORKER_HEARTBEAT_TIMEOUT_S", 45, minimum=5)
+# A worker silent this long is dead; a session's lease lasts SESSION_LEASE_TTL_S from its worker's last
+# heartbeat. Its sessions move once both have passed (docs/operations.md "Losing a worker").
+WORKER_HEARTBEAT_TIMEOUT_S = env_int("WORKER_HEARTBEAT_TIMEOUT_S", 15, minimum=2)
+SESSION_LEASE_TTL_S = env_int("SESSION_LEASE_TTL_S", 15, minimum=2, maximum=3600)
+# How often beat marks silent workers dead and moves the sessions whose leases expired on them.
+WORKERS_CHECK_INTERVAL_S = env_int("WORKERS_CHECK_INTERVAL_S", 2, minimum=1, maximum=600)
 WORKER_REQUEST_TIMEOUT_S = env_int("WORKER_REQUEST_TIMEOUT_S", 10, minimum=1)
 DEFAULT_WORKER_ID = env_str("DEFAULT_WORKER_ID", "worker-1")
 DEFAULT_WORKER_URL = env_url("DEFAULT_WORKER_URL", None, schemes=("http", "https"))
@@ -202,7 +214,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-qr": {"task": "backend.accounts.tasks.accounts_expire_stale_qr", "schedule": 15.0},
     "reconcile-workers": {"task": "backend.accounts.tasks.workers_reconcile_all", "schedule": 60.0},
-    "mark-dead-workers": {"task": "backend.accounts.tasks.workers_mark_dead", "schedule": 15.0},
+    "mark-dead-workers": {
+        "task": "backend.accounts.tasks.workers_mark_dead",
+        "schedule": float(WORKERS_CHECK_INTERVAL_S),
+    },
     "prune-webhook-inbox": {"task": "backend.accounts.tasks.webhook_events_prune", "schedule": 3600.0},
 }
 
@@ -262,13 +277,18 @@ LOGIN_REDIRECT_URL = "/settings/whatsapp-accounts"
 
 # HTTPS (docs/security.md). Production (DJANGO_DEBUG=False) is served behind the TLS proxy of deploy/nginx.conf,
 # which sets X-Forwarded-Proto (believed from TRUSTED_PROXIES only): plain HTTP is redirected to HTTPS, HSTS sent,
-# cookies Secure. The webhook and the probes answer on plain HTTP too: workers and monitors reach gunicorn
+# cookies Secure. The workers' endpoints and the probes answer on plain HTTP too: workers and monitors reach gunicorn
 # directly. BEHIND_TLS_PROXY=False is for plain-HTTP stacks on loopback (the test stacks; `make run` is DEBUG).
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", not DEBUG)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^api/v1/whatsapp/webhook$", r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [
+        r"^api/v1/whatsapp/webhook$",
+        r"^api/v1/whatsapp/sessions/[^/]+/auth-state$",
+        r"^healthz$",
+        r"^readyz$",
+    ]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if BEHIND_TLS_PROXY else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)

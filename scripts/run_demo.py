@@ -39,6 +39,19 @@ HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
 DEMO_USER = os.environ.get("DEMO_USER", "whatsapp-demo")
 
 
+def worker_count() -> int:
+    """WORKERS=N (default 1): session workers worker-1 on base+1, then worker-2.. on base+3, base+4..."""
+    raw = os.environ.get("WORKERS", "1").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 20:
+        sys.exit(f"make run: WORKERS must be a whole number from 1 to 20, got {raw!r}")
+    return int(raw)
+
+
+WORKERS = worker_count()
+for _n in range(2, WORKERS + 1):
+    PORTS[f"worker-{_n}"] = _BASE_PORT + _n + 1
+
+
 def say(message: str) -> None:
     print(f"\033[1m==> {message}\033[0m", flush=True)
 
@@ -105,6 +118,8 @@ def hand_over(user: pwd.struct_passwd) -> None:
 
 
 def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
     from shared.signing import new_secret
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -115,6 +130,7 @@ def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
             "DJANGO_DEBUG": "True",
             "SECRET_KEY": kept(VAR / "django_secret_key", lambda: secrets.token_urlsafe(40)),
             "WHATSAPP_HMAC_SECRET": kept(VAR / "hmac_secret", new_secret),
+            "SESSION_STATE_KEYS": kept(VAR / "session_state_key", lambda: Fernet.generate_key().decode()),
             "DATABASE_URL": f"sqlite:///{VAR / 'db.sqlite3'}",
             "VAR_DIR": str(VAR),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -151,6 +167,15 @@ def supervisord_conf(*, as_root: bool) -> Path:
         f"--schedule {VAR / 'celerybeat-schedule'}",
         "session-worker": f"{PY} -m session_worker",
     }
+    # More workers (WORKERS=N): each its own id, port and data folder; the rest of the environment is shared.
+    extra_env = {
+        f"session-worker-{n}": (
+            f'WORKER_ID="worker-{n}",WORKER_PORT="{PORTS[f"worker-{n}"]}",'
+            f'WORKER_PUBLIC_URL="http://{HOST}:{PORTS[f"worker-{n}"]}",SESSION_DATA_DIR="{VAR / f"sessions-{n}"}"'
+        )
+        for n in range(2, WORKERS + 1)
+    }
+    programs.update({name: f"{PY} -m session_worker" for name in extra_env})
     lines = [
         "[supervisord]",
         "nodaemon=true",
@@ -185,9 +210,11 @@ def supervisord_conf(*, as_root: bool) -> Path:
             "redirect_stderr=true",
             "stopwaitsecs=20",
             # the worker saves its sessions on SIGTERM itself; the others may be stopped as a group
-            f"stopasgroup={'false' if name == 'session-worker' else 'true'}",
+            f"stopasgroup={'false' if name.startswith('session-worker') else 'true'}",
             "killasgroup=true",
         ]
+        if name in extra_env:
+            lines.append(f"environment={extra_env[name]}")
     path = VAR / "supervisord.conf"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -226,7 +253,8 @@ def main() -> int:
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, **as_user(user))
     say("Creating the demo workspace and user")
     subprocess.run([*manage, "demo_setup", "--password", password, "--superuser"], env=env, check=True, **as_user(user))
-    say("Starting the simulator, the backend (daphne), Celery (worker + beat) and a session worker (supervisord)")
+    workers = "a session worker" if WORKERS == 1 else f"{WORKERS} session workers"
+    say(f"Starting the simulator, the backend (daphne), Celery (worker + beat) and {workers} (supervisord)")
     supervisor = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env, **as_user(user))
 
     def stop(signum, frame):
@@ -239,6 +267,7 @@ def main() -> int:
         "simulator": f"http://{HOST}:{PORTS['simulator']}/phone",
         "backend": f"http://{HOST}:{PORTS['backend']}/healthz",
         "session worker": f"http://{HOST}:{PORTS['worker']}/health",
+        **{f"session worker {n}": f"http://{HOST}:{PORTS[f'worker-{n}']}/health" for n in range(2, WORKERS + 1)},
     }
     for name, url in checks.items():
         say(f"Waiting for the {name} ({url})")

@@ -81,6 +81,7 @@ def _view(session: Session) -> dict:
         "pushname": session.pushname,
         "platform": session.platform,
         "sequence": session.sequence,
+        "epoch": session.epoch,
         "started_at": session.started_at,
         "updated_at": session.updated_at,
     }
@@ -101,8 +102,34 @@ async def start_session(request: web.Request) -> web.Response:
     session_id, workspace_id = data.get("session_id"), data.get("workspace_id")
     if not isinstance(session_id, str) or not isinstance(workspace_id, str | int) or isinstance(workspace_id, bool):
         raise SessionError(400, "invalid_body", 'expected {"session_id": "...", "workspace_id": "..."}')
-    session, started = await request.app[MANAGER].start(session_id=session_id, workspace_id=str(workspace_id))
+    epoch, restore, lease_ms = data.get("epoch", 0), data.get("restore", False), data.get("lease_expires_in_ms")
+    if not _is_count(epoch) or not isinstance(restore, bool) or not (lease_ms is None or _is_count(lease_ms)):
+        raise SessionError(
+            400, "invalid_body", "epoch and lease_expires_in_ms must be integers >= 0, restore true or false"
+        )
+    session, started = await request.app[MANAGER].start(
+        session_id=session_id,
+        workspace_id=str(workspace_id),
+        epoch=epoch,
+        restore=restore,
+        lease_s=None if lease_ms is None else lease_ms / 1000,
+    )
     return web.json_response(_view(session), status=201 if started else 200)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**62
+
+
+def _epoch(value: object) -> int | None:
+    """A command's lease epoch (None: a sender without leases)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if not _is_count(value):
+        raise SessionError(400, "invalid_epoch", "epoch must be an integer >= 0")
+    return value
 
 
 async def list_sessions(request: web.Request) -> web.Response:
@@ -115,12 +142,21 @@ async def get_session(request: web.Request) -> web.Response:
 
 
 async def stop_session(request: web.Request) -> web.Response:
-    session = await request.app[MANAGER].stop(request.match_info["session_id"])
+    epoch = _epoch(request.query.get("epoch"))
+    session = await request.app[MANAGER].stop(request.match_info["session_id"], epoch=epoch)
     return web.json_response(_view(session))
 
 
 async def logout_session(request: web.Request) -> web.Response:
-    session = await request.app[MANAGER].logout(request.match_info["session_id"])
+    epoch = _epoch((await _json_object(request)).get("epoch"))
+    session = await request.app[MANAGER].logout(request.match_info["session_id"], epoch=epoch)
+    return web.json_response(_view(session))
+
+
+async def release_session(request: web.Request) -> web.Response:
+    """Stop the session so that it can move: its final auth state stored on the backend, the local copy wiped."""
+    epoch = _epoch((await _json_object(request)).get("epoch"))
+    session = await request.app[MANAGER].release(request.match_info["session_id"], epoch=epoch)
     return web.json_response(_view(session))
 
 
@@ -173,6 +209,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/sessions/{session_id}", get_session)
     app.router.add_delete("/sessions/{session_id}", stop_session)
     app.router.add_post("/sessions/{session_id}/logout", logout_session)
+    app.router.add_post("/sessions/{session_id}/release", release_session)
     app.router.add_get("/sessions/{session_id}/screenshot", screenshot)
     app.router.add_post("/sessions/{session_id}/pairing-code", pairing_code)
     app.router.add_get("/health", health)

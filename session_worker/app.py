@@ -74,13 +74,13 @@ async def _browser(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _sessions(app: web.Application) -> AsyncIterator[None]:
-    """The session manager; the sessions that should run are restored from their kept auth."""
+    """The session manager. It starts nothing before the first heartbeat's answer lists this worker's leases
+    (session_worker/leases.py): its disk is a cache, and what it ran may have moved while it was away."""
     manager = SessionManager(
         settings=app[SETTINGS], store=app[STORE], delivery=app[DELIVERY], host=app[HOST], metrics=app[METRICS]
     )
     app[MANAGER] = manager
     try:
-        await manager.restore_all()
         yield
     finally:
         await manager.close()  # every session keeps its auth and its wish to run
@@ -104,6 +104,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     settings, manager = app[SETTINGS], app[MANAGER]
     loops: list[Coroutine] = [
         heartbeat_loop(manager=manager, http=app[HTTP]),
+        manager.leases.fence_loop(),
         manager.save_auth_loop(),
         _prune_outbox(app[STORE]),
     ]

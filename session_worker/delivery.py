@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import json
 import logging
 import random
 import time
+from collections.abc import Callable
 
 import aiohttp
 
@@ -54,6 +56,9 @@ class Delivery:
         self.store = store
         self.http = http
         self.metrics = metrics
+        # Called with (session id, epoch) when the backend refuses an event as stale_epoch (409): the session
+        # moved to another worker, and this one must stop driving it (the manager's).
+        self.on_fenced: Callable[[str, int], None] | None = None
         self._wakeups: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task] = {}
         self._closing = False
@@ -147,6 +152,14 @@ class Delivery:
             await self.store.outbox_mark(position=row.position, status="delivered")
             self.metrics.deliveries.labels(outcome="delivered").inc()
             log.info("webhook delivered", extra={**context, "elapsed_ms": elapsed_ms})
+            return None, ""
+        if status == 409 and "stale_epoch" in text:
+            await self.store.outbox_mark(position=row.position, status="dead", error=f"{status}: {text}")
+            self.metrics.deliveries.labels(outcome="dead").inc()
+            epoch = int(json.loads(row.body).get("epoch", 0))
+            log.warning("fenced: event of an old lease refused, not retried", extra={**context, "epoch": epoch})
+            if self.on_fenced is not None:
+                self.on_fenced(row.session_id, epoch)
             return None, ""
         if 400 <= status < 500 and status not in RETRYABLE_4XX:
             await self.store.outbox_mark(position=row.position, status="dead", error=f"{status}: {text}")

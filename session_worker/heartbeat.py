@@ -1,9 +1,11 @@
 """``worker_heartbeat``: at start and every HEARTBEAT_INTERVAL_S, sent directly (a stale heartbeat is worthless,
-so it does not queue in the outbox); the next one follows anyway."""
+so it does not queue in the outbox); the next one follows anyway. Its answer lists the leases this worker holds:
+session_worker/leases.py makes what runs here match it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 
@@ -34,6 +36,7 @@ async def send_heartbeat(*, manager: SessionManager, http: aiohttp.ClientSession
     )
     body = event.to_json()
     headers = {**sign(settings.hmac_secrets, event.id, int(time.time()), body), "content-type": "application/json"}
+    sent_at = time.monotonic()  # before it leaves: the leases it renews are measured from here
     try:
         async with http.post(
             settings.backend_webhook_url,
@@ -41,13 +44,18 @@ async def send_heartbeat(*, manager: SessionManager, http: aiohttp.ClientSession
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout_s),
         ) as response:
-            await response.read()
+            raw = await response.read()
             if response.status >= 300:
                 log.warning("heartbeat refused", extra={"status": response.status})
                 return False
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("heartbeat not delivered", extra={"error": f"{type(exc).__name__}: {exc}"})
         return False
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        answer = {}
+    await manager.leases.apply(answer if isinstance(answer, dict) else {}, sent_at=sent_at)
     return True
 
 

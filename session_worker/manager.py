@@ -19,8 +19,10 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
+from session_worker.auth_store import AuthStore, Fenced, StateUnreadable
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
+from session_worker.leases import Leases
 from session_worker.metrics import Metrics
 from session_worker.page import SessionPage
 from session_worker.session import Session
@@ -63,13 +65,17 @@ class SessionManager:
         self._lock = asyncio.Lock()  # one start at a time: the capacity check and the start are one step
         self.warm_pages: WarmPagePool | None = None  # set by the app once the pool is up
         host.on_browser_lost = self._on_browser_lost
+        self.leases = Leases(manager=self)
+        self.auth_store = AuthStore(settings=settings, http=delivery.http, host=host)
+        delivery.on_fenced = self._on_fenced
 
     @property
     def active_count(self) -> int:
         return sum(1 for session in self.sessions.values() if session.active)
 
-    def states(self) -> dict[str, str]:
-        return {session_id: session.state.value for session_id, session in self.sessions.items()}
+    def states(self) -> dict[str, dict[str, Any]]:
+        """What the heartbeat reports: each session's state and the lease epoch it runs under."""
+        return {sid: {"state": s.state.value, "epoch": s.epoch} for sid, s in self.sessions.items()}
 
     def refresh_gauges(self) -> None:
         counts = collections.Counter(session.state for session in self.sessions.values())
@@ -84,6 +90,7 @@ class SessionManager:
             workspace_id=session.workspace_id,
             worker_id=self.settings.worker_id,
             data=data,
+            epoch=session.epoch,
         )
         self.delivery.wake(session.session_id)
         return event
@@ -94,16 +101,39 @@ class SessionManager:
             raise SessionError(404, "unknown_session", f"no session {session_id} on this worker")
         return session
 
-    async def start(self, *, session_id: str, workspace_id: str, restoring: bool = False) -> tuple[Session, bool]:
-        """Start ``session_id``, or return it as it is if it already runs. True when it was (re)started."""
+    def _check_epoch(self, session: Session, epoch: int | None) -> None:
+        """A command of an older lease than the one the session runs under comes from before a move: refused."""
+        if epoch is not None and epoch < session.epoch:
+            raise SessionError(
+                409, "stale_epoch", f"session {session.session_id} runs under epoch {session.epoch}, not {epoch}"
+            )
+
+    async def start(
+        self,
+        *,
+        session_id: str,
+        workspace_id: str,
+        epoch: int = 0,
+        restore: bool = False,
+        lease_s: float | None = None,
+        restoring: bool = False,
+    ) -> tuple[Session, bool]:
+        """Start ``session_id`` under lease ``epoch`` (which runs ``lease_s`` more; ``restore``: fetch its auth
+        state from the backend first), or return it as it is if it already runs. True when it was (re)started."""
         if not SESSION_ID_RE.match(session_id):
             raise SessionError(400, "invalid_session_id", "session_id must be 1 to 128 of A-Z a-z 0-9 _ -")
         if not WORKSPACE_ID_RE.match(workspace_id):
             raise SessionError(400, "invalid_workspace_id", "workspace_id must be 1 to 128 of A-Z a-z 0-9 _ . : -")
+        if 0 < epoch <= self.leases.released.get(session_id, -1):
+            raise SessionError(409, "stale_epoch", f"session {session_id} was released at epoch {epoch} or later")
         async with self._lock:
             existing = self.sessions.get(session_id)
-            if existing is not None and existing.active:
+            if existing is not None:
+                self._check_epoch(existing, epoch)
+            if existing is not None and existing.active and existing.epoch == epoch:
                 return existing, False
+            if existing is not None and existing.active:  # a newer lease of a session it still runs
+                await self.release(session_id, upload=False)
             if self.active_count >= self.settings.max_sessions:
                 raise SessionError(503, "capacity", f"this worker already runs {self.settings.max_sessions} sessions")
             if not self.host.ready:
@@ -117,6 +147,9 @@ class SessionManager:
                 workspace_id=workspace_id,
                 restoring=restoring or self.host.has_auth(session_id),
             )
+            session.epoch, session.fetch_auth = epoch, restore
+            if lease_s is not None:
+                self.leases.grant(session_id, sent_at=session.started_mono, lasts_s=lease_s)
             session.sequence = record.sequence
             self.sessions[session_id] = session
             self._tasks[session_id] = asyncio.create_task(self._run(session), name=f"session:{session_id}")
@@ -127,9 +160,10 @@ class SessionManager:
         """A page of the warm page pool, already showing a QR, for a session that starts unlinked."""
         return self.warm_pages.take(session_id) if self.warm_pages is not None else None
 
-    async def stop(self, session_id: str) -> Session:
+    async def stop(self, session_id: str, *, epoch: int | None = None) -> Session:
         """Stop the session on request: its auth kept, not restored at the next start of the worker."""
         session = self.get(session_id)
+        self._check_epoch(session, epoch)
         await self._cancel(session)
         await session.end(
             DisconnectReason.STOPPED,
@@ -140,9 +174,10 @@ class SessionManager:
         )
         return session
 
-    async def logout(self, session_id: str) -> Session:
+    async def logout(self, session_id: str, *, epoch: int | None = None) -> Session:
         """Log the device out on WhatsApp (if its page is up) and wipe the session's auth."""
         session = self.get(session_id)
+        self._check_epoch(session, epoch)
         await self._cancel(session)
         if session.page is not None and session.page.page is not None:
             try:
@@ -152,6 +187,86 @@ class SessionManager:
         session.phone_number = None
         await session.end(DisconnectReason.LOGOUT, desired=DesiredState.LOGGED_OUT, wipe=True, note="logout requested")
         return session
+
+    async def release(self, session_id: str, *, epoch: int | None = None, upload: bool = True) -> Session:
+        """Let the session go to another worker: close its page (saving its auth), store its final auth state on
+        the backend under its lease when ``upload`` (a drain), then forget the local copy. No event: the move is
+        the backend's (an event now could land after the session's new lease and be refused anyway)."""
+        session = self.get(session_id)
+        self._check_epoch(session, epoch)
+        await self._cancel(session)
+        await session.leave(note="released", save=upload)
+        self.leases.forget(session_id)
+        if upload:
+            try:
+                if not await self.auth_store.upload(session_id, session.epoch):
+                    raise SessionError(503, "backend_unreachable", "the final auth state could not be stored")
+            except Fenced:
+                log.warning("fenced", extra=session.log_extra(detail="the lease moved before the release"))
+        await self.host.wipe_auth(session_id)
+        self.auth_store.forget(session_id)
+        self._forget(session, released=True)
+        log.info("session released", extra=session.log_extra(epoch=session.epoch))
+        return session
+
+    def _forget(self, session: Session, *, released: bool) -> None:
+        """This worker no longer holds the session: it is not reported in heartbeats any more (a report of it
+        STOPPED would read as "it stopped" to the backend while it moves), and a released lease is never
+        started again (only a newer one)."""
+        if self.sessions.get(session.session_id) is session:
+            del self.sessions[session.session_id]
+        if released:
+            self.leases.released[session.session_id] = session.epoch
+        self.refresh_gauges()
+
+    async def fence(self, session_id: str) -> None:
+        """Stop a session whose lease could not be renewed: page closed, auth kept, reported when the backend is
+        back (LEASE_EXPIRED; refused there if the session moved meanwhile)."""
+        session = self.sessions.get(session_id)
+        if session is None or not session.active:
+            return
+        await self._cancel(session)
+        await session.end(
+            DisconnectReason.LEASE_EXPIRED, desired=DesiredState.STOPPED, state=SessionState.STOPPED, note="fenced"
+        )
+        self._forget(session, released=False)  # its lease may still be its own: the next answer restarts it
+
+    def _on_fenced(self, session_id: str, epoch: int) -> None:
+        """The backend refused an event of ``epoch`` as stale: the session moved on; stop driving it."""
+        session = self.sessions.get(session_id)
+        if session is not None and session.active and session.epoch <= epoch:
+            log.error("fenced: the session has a newer lease elsewhere, stopping it", extra=session.log_extra())
+            task = asyncio.create_task(self.release(session_id, upload=False), name=f"fence:{session_id}")
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def store_auth(self, session: Session) -> bool:
+        """Store the session's auth state on the backend (retrying while it is unreachable); False when the lease
+        is gone (the session has then left its page and its local auth is wiped)."""
+        try:
+            await self.auth_store.upload_until_stored(session.session_id, session.epoch)
+            return True
+        except Fenced:
+            log.error("fenced: the lease moved while the session was linking", extra=session.log_extra())
+            await session.leave(note="fenced", save=False)
+            await self.host.wipe_auth(session.session_id)
+            self._forget(session, released=True)
+            return False
+
+    async def _fetch_auth(self, session: Session) -> bool:
+        """Bring the backend's copy of the session's auth state to the local cache; False when it cannot run."""
+        session.fetch_auth = False
+        try:
+            if await self.auth_store.download(session.session_id, session.epoch):
+                session.restoring = True
+        except Fenced:
+            log.error("fenced: the lease moved before the session opened", extra=session.log_extra())
+            await session.leave(note="fenced", save=False)
+            self._forget(session, released=True)
+            return False
+        except StateUnreadable as exc:
+            await session.fail("AUTH_STATE_UNREADABLE", f"the backend cannot decrypt the stored state: {exc}")
+            return False
+        return True
 
     async def screenshot(self, session_id: str) -> bytes:
         session = self.get(session_id)
@@ -187,6 +302,11 @@ class SessionManager:
             await asyncio.sleep(self.settings.auth_save_interval_s)
             for session in list(self.sessions.values()):
                 await session.save_auth()
+                if session.state is SessionState.READY:
+                    try:
+                        await self.auth_store.upload(session.session_id, session.epoch)
+                    except Fenced:
+                        self._on_fenced(session.session_id, session.epoch)
 
     async def close(self) -> None:
         """The worker is stopping: every session keeps its auth and its wish to run (restored next start)."""
@@ -211,6 +331,8 @@ class SessionManager:
                 await task
 
     async def _run(self, session: Session) -> None:
+        if session.fetch_auth and not await self._fetch_auth(session):
+            return
         restarts: list[float] = []  # when the recent restarts happened
         while True:
             try:

@@ -48,6 +48,9 @@ class Session:
         self.pushname: str | None = None
         self.platform: str | None = None
         self.sequence = 0
+        self.epoch = 0  # the lease this worker drives it under, stamped on every event (session_worker/leases.py)
+        self.fetch_auth = False  # fetch the backend's copy of its auth before opening it
+        self.started_mono = time.monotonic()
         self.started_at = utc_now_iso()
         self.updated_at = self.started_at
         self.page: SessionPage | None = None
@@ -274,6 +277,8 @@ class Session:
             await self.fail("PHONE_UNAVAILABLE", "the page synced but gave no phone number (only a LID or nothing)")
             return True
         await self.page.save_auth()
+        if not await self.manager.store_auth(self):  # part of "ready": another worker can open it from now on
+            return True
         self.phone_number, self.pushname, self.platform = me.phone_number, me.pushname, me.platform
         self.restoring = True  # from now on its auth is on disk
         await self._emit(EventType.SESSION_READY, {**_ready_data(me), "extraction_ms": extraction_ms})
@@ -306,6 +311,12 @@ class Session:
             return
         await self._emit(EventType.SESSION_DISCONNECTED, {"reason": reason.value})
         self._set_state(state, reason=note or reason.value)
+
+    async def leave(self, *, note: str, save: bool) -> None:
+        """Stop driving the session without a word to the backend (it moved, or is moving, to another worker)."""
+        await self.close_page(save=save)
+        await self.manager.store.session_set_desired(session_id=self.session_id, desired=DesiredState.STOPPED)
+        self._set_state(SessionState.STOPPED, reason=note)
 
     async def fail(self, reason: str, detail: str) -> None:
         log.error("session error", extra=self.log_extra(reason=reason, detail=detail))

@@ -41,7 +41,8 @@ class Settings:
     max_concurrent_launches: int = 2
     warm_pages: int = 2
     page_timeout_s: float = 30.0
-    heartbeat_interval_s: float = 10.0
+    heartbeat_interval_s: float = 5.0
+    lease_safety_margin_s: float = 3.0
     phone_read_timeout_s: float = 5.0
     webhook_timeout_s: float = 10.0
     webhook_retry_base_s: float = 0.5
@@ -55,6 +56,12 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def backend_origin(self) -> str:
+        """The backend's scheme://host:port, from BACKEND_WEBHOOK_URL: where the sessions' auth states are kept."""
+        parts = urlsplit(self.backend_webhook_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,7 +84,8 @@ class Settings:
             max_concurrent_launches=_integer(env, "MAX_CONCURRENT_LAUNCHES", 2, minimum=1, maximum=64),
             warm_pages=_integer(env, "WARM_PAGES", 2, minimum=0, maximum=64),
             page_timeout_s=_number(env, "PAGE_TIMEOUT_S", 30.0),
-            heartbeat_interval_s=_number(env, "HEARTBEAT_INTERVAL_S", 10.0),
+            heartbeat_interval_s=_number(env, "HEARTBEAT_INTERVAL_S", 5.0),
+            lease_safety_margin_s=_number(env, "LEASE_SAFETY_MARGIN_S", 3.0),
             phone_read_timeout_s=_number(env, "PHONE_READ_TIMEOUT_S", 5.0),
             webhook_timeout_s=_number(env, "WEBHOOK_TIMEOUT_S", 10.0),
             webhook_retry_base_s=_number(env, "WEBHOOK_RETRY_BASE_S", 0.5),

@@ -162,12 +162,22 @@ class Store:
     # -- outbox ---------------------------------------------------------------------------------------------
 
     async def event_enqueue(
-        self, *, type: str, session_id: str, workspace_id: str, worker_id: str, data: Mapping[str, Any]
+        self,
+        *,
+        type: str,
+        session_id: str,
+        workspace_id: str,
+        worker_id: str,
+        data: Mapping[str, Any],
+        epoch: int = 0,
     ) -> Event:
-        """Take the session's next sequence and write the event, in one fsynced transaction."""
-        return await self._run(self._event_enqueue, type, session_id, workspace_id, worker_id, dict(data))
+        """Take the session's next sequence and write the event, stamped with the session's lease ``epoch``, in
+        one fsynced transaction."""
+        return await self._run(self._event_enqueue, type, session_id, workspace_id, worker_id, dict(data), epoch)
 
-    def _event_enqueue(self, type: str, session_id: str, workspace_id: str, worker_id: str, data: dict) -> Event:
+    def _event_enqueue(
+        self, type: str, session_id: str, workspace_id: str, worker_id: str, data: dict, epoch: int
+    ) -> Event:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -186,6 +196,7 @@ class Store:
                 worker_id=worker_id,
                 sequence=sequence,
                 data=data,
+                epoch=epoch,
             )
             db.execute(
                 "INSERT INTO outbox (event_id, session_id, type, body, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -2,10 +2,12 @@
 
 Envelope (JSON object)::
 
-    {"id", "type", "session_id", "workspace_id", "worker_id", "sequence", "occurred_at", "data"}
+    {"id", "type", "session_id", "workspace_id", "worker_id", "epoch", "sequence", "occurred_at", "data"}
 
-``id`` is also the ``webhook-id`` header and stays the same across retries. ``sequence`` grows per session
-on the worker and survives worker restarts. Unknown types pass envelope validation with their ``data``
+``id`` is also the ``webhook-id`` header and stays the same across retries. ``epoch`` is the session's lease
+epoch on the sending worker (the fencing token, docs/design.md "Many workers"; missing means 0, a session with
+no lease). ``sequence`` grows per session on the worker and survives worker restarts; the backend orders a
+session's events by ``(epoch, sequence)``. Unknown types pass envelope validation with their ``data``
 unchecked (``Event.known`` is False) so that either side can be upgraded first.
 """
 
@@ -61,6 +63,7 @@ class DisconnectReason(enum.StrEnum):
     BROWSER_CRASHED = "BROWSER_CRASHED"
     STOPPED = "STOPPED"
     CONNECTION_LOST = "CONNECTION_LOST"
+    LEASE_EXPIRED = "LEASE_EXPIRED"  # the worker could not renew the session's lease in time and stopped it
 
 
 class EventValidationError(ValueError):
@@ -148,6 +151,22 @@ def _session_error(data, p):
     }
 
 
+def _reported_session(report: Any, prefix: str) -> dict[str, Any]:
+    """One session of a heartbeat: ``{"state", "epoch"}``; a bare state (an older worker) is epoch 0."""
+    states = sorted(s.value for s in SessionState)
+    if isinstance(report, str):
+        if report not in states:
+            raise EventValidationError(prefix, f"must be one of {states}")
+        return {"state": report, "epoch": 0}
+    if not isinstance(report, dict):
+        raise EventValidationError(prefix, 'must be {"state": ..., "epoch": ...}')
+    _no_extra(report, {"state", "epoch"}, prefix + ".")
+    state = _string(report, "state", prefix + ".", max_length=32)
+    if state not in states:
+        raise EventValidationError(prefix + ".state", f"must be one of {states}")
+    return {"state": state, "epoch": _integer(report, "epoch", prefix + ".")}
+
+
 def _worker_heartbeat(data, p):
     base_url = _string(data, "base_url", p, max_length=512)
     if not base_url.startswith(("http://", "https://")):
@@ -155,16 +174,15 @@ def _worker_heartbeat(data, p):
     sessions = _require(data, "sessions", p)
     if not isinstance(sessions, dict):
         raise EventValidationError(p + "sessions", "must be an object of session id -> state")
-    states = {s.value for s in SessionState}
-    for session_id, state in sessions.items():
+    reported = {}
+    for session_id, report in sessions.items():
         if not ID_RE.match(session_id):
             raise EventValidationError(f"{p}sessions.{session_id[:40]}", "is not a valid session id")
-        if not isinstance(state, str) or state not in states:
-            raise EventValidationError(f"{p}sessions.{session_id}", f"must be one of {sorted(states)}")
+        reported[session_id] = _reported_session(report, f"{p}sessions.{session_id}")
     return {
         "base_url": base_url,
         "capacity": _integer(data, "capacity", p, maximum=100_000),
-        "sessions": dict(sessions),
+        "sessions": reported,
     }
 
 
@@ -178,7 +196,7 @@ PAYLOAD_VALIDATORS: dict[str, Callable[[Mapping[str, Any], str], dict[str, Any]]
     EventType.WORKER_HEARTBEAT: _worker_heartbeat,
 }
 
-ENVELOPE_FIELDS = {"id", "type", "session_id", "workspace_id", "worker_id", "sequence", "occurred_at", "data"}
+ENVELOPE_FIELDS = {"id", "type", "session_id", "workspace_id", "worker_id", "epoch", "sequence", "occurred_at", "data"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +209,7 @@ class Event:
     sequence: int
     occurred_at: str
     data: dict[str, Any]
+    epoch: int = 0
 
     @property
     def known(self) -> bool:
@@ -214,6 +233,7 @@ def validate_event(obj: Any) -> Event:
     workspace_id = _string(obj, "workspace_id", "", pattern=ID_RE, max_length=128, allow_empty=True)
     worker_id = _string(obj, "worker_id", "", pattern=ID_RE, max_length=128)
     sequence = _integer(obj, "sequence", "")
+    epoch = _integer(obj, "epoch", "") if "epoch" in obj else 0
     occurred_at = _string(obj, "occurred_at", "", max_length=64)
     try:
         when = dt.datetime.fromisoformat(occurred_at)
@@ -229,7 +249,7 @@ def validate_event(obj: Any) -> Event:
         if event_type != EventType.WORKER_HEARTBEAT and not session_id:
             raise EventValidationError("session_id", "must not be empty")
         data = validator(data, "data.")
-    return Event(event_id, event_type, session_id, workspace_id, worker_id, sequence, occurred_at, data)
+    return Event(event_id, event_type, session_id, workspace_id, worker_id, sequence, occurred_at, data, epoch)
 
 
 def parse_event(body: bytes) -> Event:
@@ -265,6 +285,7 @@ def make_event(
     worker_id: str,
     sequence: int,
     data: Mapping[str, Any],
+    epoch: int = 0,
     event_id: str | None = None,
     occurred_at: str | None = None,
 ) -> Event:
@@ -276,6 +297,7 @@ def make_event(
             "session_id": session_id,
             "workspace_id": workspace_id,
             "worker_id": worker_id,
+            "epoch": epoch,
             "sequence": sequence,
             "occurred_at": occurred_at or utc_now_iso(),
             "data": dict(data),

@@ -85,6 +85,21 @@ class Hub:
         self.pairing_codes: dict[str, PairingCode] = {}
         self.connections: dict[str, Page] = {}  # device_id -> the page connected as that device
         self.dropped: set[str] = set()  # devices whose connection the phone cut, until restored
+        # Each time a device connected on a page while another page was still connected as it: one login
+        # driven by two pages at once (the real service answers with a conflict). Tests assert it stays 0.
+        self.double_connections: dict[str, int] = {}
+
+    def _count_double(self, device_id: str) -> None:
+        self.double_connections[device_id] = self.double_connections.get(device_id, 0) + 1
+        log.warning("device %s: connected on two pages at once", device_id)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "double_connections": sum(self.double_connections.values()),
+            "double_connections_by_device": dict(self.double_connections),
+            "pages": len(self.pages),
+            "connections": len(self.connections),
+        }
 
     # --- the page's side ---------------------------------------------------------------------------------
 
@@ -126,6 +141,7 @@ class Hub:
         elif kind == "takeover" and page.device_id is not None:
             other = self.connections.get(page.device_id)
             if other is not None and other is not page:
+                self._count_double(page.device_id)
                 await _send(other, {"type": "conflict"})
             self.connections[page.device_id] = page
             await _send(page, {"type": "connected"})
@@ -150,6 +166,7 @@ class Hub:
     async def _connect_device(self, page: Page, device: Device) -> None:
         other = self.connections.get(device.device_id)
         if other is not None and other is not page:
+            self._count_double(device.device_id)
             log.info("device %s: connected from page %s, conflict on page %s", device.device_id, page.page_id,
                      other.page_id)  # fmt: skip
             await _send(other, {"type": "conflict"})

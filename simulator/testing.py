@@ -103,6 +103,10 @@ class PhoneClient:
         body = {"code": code, "phone_number": phone_number, "pushname": pushname, "platform": platform}
         return await self._call("POST", "/phone/api/link-with-code", body)
 
+    async def stats(self) -> dict[str, Any]:
+        """``{"double_connections": n, ...}`` (simulator/hub.py ``Hub.stats``)."""
+        return await self._call("GET", "/phone/api/stats")
+
     async def devices(self) -> list[dict[str, Any]]:
         return (await self._call("GET", "/phone/api/devices"))["devices"]
 

@@ -32,6 +32,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/phone/api/scan", phone_scan)
     app.router.add_post("/phone/api/link-with-code", phone_link_with_code)
     app.router.add_get("/phone/api/devices", phone_devices)
+    app.router.add_get("/phone/api/stats", phone_stats)
     app.router.add_post("/phone/api/devices/{device_id}/{action}", phone_device_action)
     app.router.add_static("/static/", STATIC)
 
@@ -140,6 +141,12 @@ async def phone_link_with_code(request: web.Request) -> web.Response:
 async def phone_devices(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     return web.json_response({"devices": [hub.device_view(d) for d in hub.registry.devices()]})
+
+
+async def phone_stats(request: web.Request) -> web.Response:
+    """``double_connections``: how many times one login was connected on two pages at once (never, in a sound
+    deployment of workers), in total and per device."""
+    return web.json_response(request.app[HUB].stats())
 
 
 async def phone_device_action(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from backend.accounts import tasks
 from backend.accounts.models import (
     AccountStatusChange,
     Membership,
@@ -19,6 +20,9 @@ from backend.accounts.services.accounts import account_delete, account_logout
 from backend.accounts.services.common import ServiceError
 from backend.accounts.services.limits import workspace_limits
 from backend.accounts.services.primary import account_set_primary
+from backend.accounts.services.workers import worker_set_draining
+
+DRAIN_BATCH = 3  # sessions moved at once by the admin's drain (manage.py worker_drain --batch chooses)
 
 
 class MembershipInline(admin.TabularInline):
@@ -75,8 +79,13 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
     """Read-only fields: state changes go through the services (the actions below), which keep the
     invariants, record the timeline, broadcast and tell the worker."""
 
-    list_display = ["id", "phone_number", "push_name", "workspace", "status", "is_primary", "worker", "deleted_at"]
-    list_filter = ["status", "is_primary", "workspace", "worker", ("deleted_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "id", "phone_number", "push_name", "workspace", "status", "is_primary", "worker", "lease_epoch", "moving",
+        "deleted_at",
+    ]  # fmt: skip
+    list_filter = [
+        "status", "is_primary", "moving", "workspace", "worker", ("deleted_at", admin.EmptyFieldListFilter)
+    ]  # fmt: skip
     search_fields = ["phone_number", "session_id", "push_name"]
     readonly_fields = [f.name for f in WhatsAppAccount._meta.fields]
     list_select_related = ["workspace", "worker"]
@@ -123,9 +132,23 @@ class AccountStatusChangeAdmin(admin.ModelAdmin):
 
 @admin.register(WorkerNode)
 class WorkerNodeAdmin(admin.ModelAdmin):
-    list_display = ["id", "base_url", "capacity", "reported_sessions", "is_alive", "last_heartbeat_at"]
-    list_filter = ["is_alive"]
+    list_display = ["id", "base_url", "capacity", "reported_sessions", "is_alive", "draining", "last_heartbeat_at"]
+    list_filter = ["is_alive", "draining"]
     search_fields = ["id", "base_url"]
+    actions = ["drain", "undrain"]
+
+    @admin.action(description="Drain: move every session to other workers (no new QR), take no new ones")
+    def drain(self, request, queryset) -> None:
+        for worker in queryset:
+            worker_set_draining(worker_id=worker.pk, draining=True)
+            tasks.worker_drain.delay(worker_id=worker.pk, batch=DRAIN_BATCH)
+        self.message_user(request, f"Draining {queryset.count()} worker(s): their sessions move a few at a time.")
+
+    @admin.action(description="Stop draining: take new sessions again")
+    def undrain(self, request, queryset) -> None:
+        for worker in queryset:
+            worker_set_draining(worker_id=worker.pk, draining=False)
+        self.message_user(request, f"{queryset.count()} worker(s) take new sessions again.")
 
 
 @admin.register(WebhookEvent)

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from shared.events import SessionState
+from shared.events import DisconnectReason, SessionState
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ class WorkerNode(models.Model):
     reported_sessions = models.PositiveIntegerField(default=0)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     is_alive = models.BooleanField(default=True)
+    # Draining (`manage.py worker_drain`): it takes no new session and its sessions move off it.
+    draining = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -116,7 +118,8 @@ class StatusReason(enum.StrEnum):
     USER_LOGOUT = "USER_LOGOUT"  # logged out from the page or the API
     USER = "USER"  # deleted by a user (the timeline says DELETED:USER)
     REPLACED = "REPLACED"  # a newer session linked the same phone number (DELETED:REPLACED)
-    WORKER_LOST = "WORKER_LOST"  # the worker stopped sending heartbeats; restarted when it is back
+    WORKER_LOST = "WORKER_LOST"  # the worker stopped sending heartbeats and no other could take the session
+    MOVING = "MOVING"  # the timeline's row of a move to another worker (failover or drain)
     WORKER_UNREACHABLE = "WORKER_UNREACHABLE"  # the start command never reached the worker
     CANCELLED = "CANCELLED"  # the Connect dialog was closed before the scan (DELETED:CANCELLED if never linked)
 
@@ -134,6 +137,11 @@ class StatusReason(enum.StrEnum):
 DELETED_PREFIX = "DELETED:"
 
 
+# Disconnected only because the session lost its worker or its lease: the same session is started again, from
+# its auth, by its worker when it is back or by another one (docs/design.md "Many workers").
+RESTARTABLE_REASONS = (StatusReason.WORKER_LOST, DisconnectReason.LEASE_EXPIRED)
+
+
 class AccountQuerySet(models.QuerySet):
     def running(self) -> AccountQuerySet:
         """Accounts whose session runs on their worker (see RUNNING_STATUSES)."""
@@ -141,11 +149,10 @@ class AccountQuerySet(models.QuerySet):
 
     def should_run(self) -> AccountQuerySet:
         """Accounts whose worker must run their session: the running ones, and the ones disconnected only
-        because their worker was lost (the same session is started again, from its auth, when it is back).
-        The one definition used by the start task and by reconciliation."""
+        because they lost their worker or their lease (RESTARTABLE_REASONS). These are the leases a worker
+        holds: the one definition used by the start task, the heartbeat's answer and the failover."""
         return self.filter(
-            Q(status__in=RUNNING_STATUSES)
-            | Q(status=AccountStatus.DISCONNECTED, status_reason=StatusReason.WORKER_LOST)
+            Q(status__in=RUNNING_STATUSES) | Q(status=AccountStatus.DISCONNECTED, status_reason__in=RESTARTABLE_REASONS)
         )
 
 
@@ -172,8 +179,16 @@ class WhatsAppAccount(models.Model):
     qr_expires_at = models.DateTimeField(null=True, blank=True)
     # The linked phone's history sync, 0-100, while the account is authenticated; null until the first report.
     sync_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The (epoch, sequence) of the last event applied: an event is applied only when newer.
     last_sequence = models.BigIntegerField(null=True, blank=True)
+    last_epoch = models.BigIntegerField(null=True, blank=True)
+    # The session's lease: the worker that may drive it, the epoch (fencing token, only ever incremented, under
+    # the account's row lock) and until when, renewed by that worker's heartbeats (docs/design.md "Many workers").
     worker = models.ForeignKey(WorkerNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    lease_epoch = models.BigIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Moving to another worker (failover, drain) until the new worker reports it ready, or it ends.
+    moving = models.BooleanField(default=False)
     connected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -197,19 +212,45 @@ class WhatsAppAccount(models.Model):
                 name="account_one_primary_per_workspace",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="account_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="account_status_created"),
+            models.Index(fields=["worker", "lease_expires_at"], name="account_worker_lease"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.phone_number or self.session_id} ({self.status})"
+
+    def lease_grant(self, worker: WorkerNode, *, now: dt.datetime | None = None) -> None:
+        """A new lease of the session on ``worker`` (not saved): the next epoch, for SESSION_LEASE_TTL_S.
+
+        The caller holds the account's row lock (``services.common.account_lock``), so the epoch read here is
+        the current one and no other grant can interleave: the epoch only ever grows."""
+        self.worker = worker
+        self.lease_epoch += 1
+        self.lease_expires_at = (now or timezone.now()) + dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S)
+
+    def lease_remaining_ms(self, now: dt.datetime | None = None) -> int:
+        """How long the lease still runs: until SESSION_LEASE_TTL_S after the later of its grant and its worker's
+        last heartbeat (each heartbeat renews all the worker's leases, services/leases.py)."""
+        ends = [self.lease_expires_at]
+        if self.worker is not None and self.worker.last_heartbeat_at is not None:
+            ends.append(self.worker.last_heartbeat_at + dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S))
+        known = [end for end in ends if end is not None]
+        if not known:
+            return 0
+        return max(0, int((max(known) - (now or timezone.now())).total_seconds() * 1000))
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
     def set_status(self, status: AccountStatus, reason: str = "", *, event_id: str = "") -> bool:
-        """Set the status and its reason (not saved) and record the change in the timeline; True if it changed."""
+        """Set the status and its reason (not saved) and record the change in the timeline; True if it changed.
+        A session no longer linked (it ended, or shows a QR) is no longer being moved."""
         if self.status == status and self.status_reason == reason:
             return False
+        if status not in LINKED_STATUSES:
+            self.moving = False
         self.status = status
         self.status_reason = reason
         self.status_changed_at = timezone.now()
@@ -231,6 +272,26 @@ class WhatsAppAccount(models.Model):
         )
 
 
+class SessionAuthState(models.Model):
+    """What a worker needs to open the session elsewhere without a QR: the browser's storage state (cookies,
+    localStorage, IndexedDB) as the worker sent it, gzip'd, encrypted at rest with SESSION_STATE_KEYS
+    (services/auth_state.py). One per account; wiped when the account logs out or is deleted."""
+
+    account = models.OneToOneField(
+        WhatsAppAccount, primary_key=True, on_delete=models.CASCADE, related_name="auth_state"
+    )
+    ciphertext = models.BinaryField()
+    layout = models.CharField(max_length=16)  # the uploading worker's SESSION_LAYOUT (either layout opens it)
+    size = models.PositiveIntegerField()  # bytes of the gzip'd state, before encryption
+    sha256 = models.CharField(max_length=64)  # of those bytes: an unchanged state is not stored again
+    version = models.PositiveIntegerField(default=1)  # +1 per stored change
+    epoch = models.BigIntegerField()  # the lease epoch of the upload
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"auth state of {self.account_id} v{self.version} ({self.size} bytes)"
+
+
 class AccountStatusChange(models.Model):
     """The account's timeline: one row per status change (the UI's history)."""
 
@@ -249,7 +310,8 @@ class AccountStatusChange(models.Model):
 
 class EventOutcome(models.TextChoices):
     APPLIED = "applied"
-    STALE = "stale"  # older than the account's last applied sequence: recorded, not applied
+    STALE = "stale"  # older than the account's last applied (epoch, sequence): recorded, not applied
+    STALE_EPOCH = "stale_epoch"  # from a lease the session no longer has (answered 409): recorded, not applied
     IGNORED = "ignored"  # unknown type, or nothing to apply it to
     UNKNOWN_SESSION = "unknown_session"
 
@@ -262,6 +324,7 @@ class WebhookEvent(models.Model):
     session_id = models.CharField(max_length=128, blank=True, default="")
     workspace_id = models.CharField(max_length=128, blank=True, default="")
     worker_id = models.CharField(max_length=128)
+    epoch = models.BigIntegerField(default=0)
     sequence = models.BigIntegerField()
     occurred_at = models.DateTimeField()
     payload = models.JSONField()

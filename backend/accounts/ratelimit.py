@@ -40,3 +40,9 @@ def hit(*, scope: str, key: str, rate: str) -> int | None:
         return None
     started = cache.get(f"{base}:start", now)
     return max(1, math.ceil(started + window_s - now))
+
+
+def seen_before(*, scope: str, key: str, within_s: int) -> bool:
+    """True if ``key`` was already seen in ``scope`` within ``within_s`` seconds (a replayed signed request);
+    it is remembered otherwise."""
+    return not cache.add(f"seen:{scope}:{key}", 1, timeout=within_s)

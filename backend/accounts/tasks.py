@@ -12,14 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts import webhooks
-from backend.accounts.models import StatusReason, WhatsAppAccount, WorkerNode
-from backend.accounts.services import accounts, placement, workers
+from backend.accounts.models import SessionAuthState, StatusReason, WhatsAppAccount, WorkerNode
+from backend.accounts.services import accounts, drain, leases, placement, workers
 from backend.accounts.worker_client import WorkerClient, WorkerError
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 8
 BACKOFF_MAX_S = 60
+DRAIN_TIME_LIMIT_S = 3600  # the drain bounds itself (services/drain.py); this only keeps a stuck one from lasting
 
 
 def _backoff(retries: int) -> int:
@@ -27,23 +28,30 @@ def _backoff(retries: int) -> int:
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def session_start(self, *, account_id: int, session_id: str) -> str:
-    """Ask the account's worker to run the session (POST /sessions); idempotent on the worker's side."""
-    wanted = WhatsAppAccount.live.should_run().filter(pk=account_id, session_id=session_id)
+def session_start(self, *, account_id: int, session_id: str, epoch: int) -> str:
+    """Ask the account's worker to run the session under lease ``epoch`` (POST /sessions); idempotent on the
+    worker's side. Skipped once the lease has moved on (a newer start was queued with it)."""
+    wanted = WhatsAppAccount.live.should_run().filter(pk=account_id, session_id=session_id, lease_epoch=epoch)
     account = wanted.select_related("worker").first()
     if account is None:
-        log.info("session %s: start skipped, no longer wanted", session_id)
+        log.info("session %s: start at epoch %s skipped, no longer wanted", session_id, epoch)
         return "skipped"
     if account.worker is None:
         log.warning("session %s: start skipped, no worker assigned", session_id)
         return "no worker"
     try:
-        WorkerClient(account.worker.base_url).start_session(session_id=session_id, workspace_id=account.workspace_id)
+        WorkerClient(account.worker.base_url).start_session(
+            session_id=session_id,
+            workspace_id=account.workspace_id,
+            epoch=epoch,
+            restore=SessionAuthState.objects.filter(account_id=account_id).exists(),
+            lease_ms=account.lease_remaining_ms(),
+        )
     except WorkerError as exc:
         if exc.reason == "capacity" and placement.account_move_to_other_worker(
             account_id=account_id, session_id=session_id
         ):
-            raise self.retry(countdown=0) from None  # at once, on the other worker
+            return "moved"  # the other worker's start is queued with the new lease
         if exc.retryable and self.request.retries < self.max_retries:
             log.warning("session %s: start failed on %s (%s), retrying", session_id, account.worker_id, exc)
             raise self.retry(countdown=_backoff(self.request.retries)) from None
@@ -54,16 +62,16 @@ def session_start(self, *, account_id: int, session_id: str) -> str:
     return "started"
 
 
-def _command(task, command: str, worker_id: str, session_id: str) -> str:
+def _command(task, command: str, worker_id: str, session_id: str, epoch: int) -> str:
     worker = WorkerNode.objects.filter(pk=worker_id).first()
     if worker is None:
         return "no worker"
     client = WorkerClient(worker.base_url)
     try:
         answer = (
-            client.stop_session(session_id=session_id)
+            client.stop_session(session_id=session_id, epoch=epoch)
             if command == "stop"
-            else client.logout_session(session_id=session_id)
+            else client.logout_session(session_id=session_id, epoch=epoch)
         )
     except WorkerError as exc:
         if exc.retryable and task.request.retries < task.max_retries:
@@ -76,13 +84,13 @@ def _command(task, command: str, worker_id: str, session_id: str) -> str:
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def session_stop(self, *, worker_id: str, session_id: str) -> str:
-    return _command(self, "stop", worker_id, session_id)
+def session_stop(self, *, worker_id: str, session_id: str, epoch: int) -> str:
+    return _command(self, "stop", worker_id, session_id, epoch)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def session_logout(self, *, worker_id: str, session_id: str) -> str:
-    return _command(self, "logout", worker_id, session_id)
+def session_logout(self, *, worker_id: str, session_id: str, epoch: int) -> str:
+    return _command(self, "logout", worker_id, session_id, epoch)
 
 
 @shared_task
@@ -91,8 +99,16 @@ def accounts_expire_stale_qr() -> list[str]:
 
 
 @shared_task
-def workers_mark_dead() -> list[str]:
-    return workers.workers_mark_dead()
+def workers_mark_dead() -> dict[str, list[str]]:
+    """Beat, every WORKERS_CHECK_INTERVAL_S: mark silent workers dead, then move the sessions whose leases
+    expired on dead workers."""
+    return {"dead": workers.workers_mark_dead(), **leases.accounts_fail_over()}
+
+
+@shared_task(soft_time_limit=DRAIN_TIME_LIMIT_S, time_limit=DRAIN_TIME_LIMIT_S + 60)
+def worker_drain(*, worker_id: str, batch: int) -> dict[str, int]:
+    """The admin's "drain": move every session off the worker, ``batch`` at a time (services/drain.py)."""
+    return drain.worker_drain(worker_id=worker_id, batch=batch).as_dict()
 
 
 @shared_task
@@ -112,7 +128,9 @@ def workers_reconcile_all() -> dict[str, str]:
             log.warning("worker %s: cannot list sessions (%s)", worker.id, exc)
             results[worker.id] = "unreachable"
             continue
-        reported = {s["session_id"]: s["state"] for s in sessions if s.get("session_id")}
+        reported = {
+            s["session_id"]: {"state": s["state"], "epoch": s.get("epoch", 0)} for s in sessions if s.get("session_id")
+        }
 
         with transaction.atomic():
             actions = workers.worker_reconcile(worker_id=worker.id, reported=reported, observed_at=observed_at)

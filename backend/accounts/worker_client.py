@@ -90,17 +90,33 @@ class WorkerClient:
             raise self._refusal(method, path, status, raw)
         return status, json.loads(raw) if raw else None
 
-    def start_session(self, *, session_id: str, workspace_id: int | str) -> dict[str, Any]:
-        _, view = self._call("POST", "/sessions", {"session_id": session_id, "workspace_id": str(workspace_id)})
+    def start_session(
+        self, *, session_id: str, workspace_id: int | str, epoch: int, restore: bool, lease_ms: int
+    ) -> dict[str, Any]:
+        """Run the session under lease ``epoch`` (which ends in ``lease_ms`` unless renewed); ``restore``: the
+        backend keeps its auth state, which the worker downloads."""
+        payload = {
+            "session_id": session_id,
+            "workspace_id": str(workspace_id),
+            "epoch": epoch,
+            "restore": restore,
+            "lease_expires_in_ms": lease_ms,
+        }
+        _, view = self._call("POST", "/sessions", payload)
         return view
 
-    def stop_session(self, *, session_id: str) -> dict[str, Any] | None:
+    def stop_session(self, *, session_id: str, epoch: int) -> dict[str, Any] | None:
         """Stop a session (auth kept); None if the worker does not know it."""
-        return self._maybe("DELETE", f"/sessions/{quote(session_id)}")
+        return self._maybe("DELETE", f"/sessions/{quote(session_id)}?epoch={epoch}")
 
-    def logout_session(self, *, session_id: str) -> dict[str, Any] | None:
+    def logout_session(self, *, session_id: str, epoch: int) -> dict[str, Any] | None:
         """Log a session out on WhatsApp and wipe its auth; None if the worker does not know it."""
-        return self._maybe("POST", f"/sessions/{quote(session_id)}/logout", {})
+        return self._maybe("POST", f"/sessions/{quote(session_id)}/logout", {"epoch": epoch})
+
+    def release_session(self, *, session_id: str, epoch: int) -> dict[str, Any] | None:
+        """Stop a session to move it: its final auth state is stored on the backend first, its local copy
+        forgotten; None if the worker does not run it."""
+        return self._maybe("POST", f"/sessions/{quote(session_id)}/release", {"epoch": epoch})
 
     async def request_pairing_code(self, *, session_id: str, phone_number: str) -> str:
         """An 8-character code the phone enters instead of scanning the QR (WhatsApp's "link with phone")."""

@@ -19,9 +19,9 @@ def test_connect_creates_an_account_and_starts_its_session_on_the_worker(
     assert body["status"] == "qr_scanning"
     assert body["session_id"].startswith("wa_") and len(body["session_id"]) == 35
     assert body["worker_id"] == "worker-1"
-    assert stand_in_worker.calls_to("POST", "/sessions") == [
-        ("POST", "/sessions", {"session_id": body["session_id"], "workspace_id": str(workspace.pk)})
-    ]
+    ((_, _, start),) = stand_in_worker.calls_to("POST", "/sessions")
+    assert (start["session_id"], start["workspace_id"]) == (body["session_id"], str(workspace.pk))
+    assert (start["epoch"], start["restore"]) == (1, False)  # its first lease; no auth state stored yet
 
 
 def test_connect_picks_the_live_worker_with_most_free_capacity(owner, workspace):
@@ -31,8 +31,8 @@ def test_connect_picks_the_live_worker_with_most_free_capacity(owner, workspace)
     WorkerNode.objects.create(id="dead", base_url="http://127.0.0.1:9", capacity=50, is_alive=False)
     client = logged_in(owner)
     chosen = [client.post(f"/api/v1/workspaces/{workspace.pk}/accounts").json()["worker_id"] for _ in range(4)]
-    # free: big 5, 4, then 3 like small (a tie goes to the lower id), then big 2 < small 3
-    assert chosen == ["big", "big", "big", "small"]
+    # one workspace's accounts spread first (the worker running fewer of them), then the most free capacity
+    assert chosen == ["big", "small", "big", "small"]
 
 
 def test_connect_without_a_worker_answers_503(owner, workspace):

@@ -35,14 +35,15 @@ def test_accounts_stuck_in_qr_scanning_past_the_qr_lifetime_fail(
     assert stand_in_worker.calls_to("DELETE", "/sessions/wa_stuck")
 
 
-def test_a_worker_without_heartbeats_is_marked_dead_and_its_accounts_disconnected(workspace, settings):
+def test_a_worker_without_heartbeats_is_marked_dead_and_its_unportable_accounts_disconnected(workspace, settings):
     settings.WORKER_HEARTBEAT_TIMEOUT_S = 30
     silent = WorkerNode.objects.create(id="silent", base_url="http://127.0.0.1:9", last_heartbeat_at=ago(31))
     alive = WorkerNode.objects.create(id="alive", base_url="http://127.0.0.1:9", last_heartbeat_at=ago(5))
     lost = make_connected(workspace, worker=silent, is_primary=True)
     kept = make_connected(workspace, worker=alive)
 
-    assert tasks.workers_mark_dead.delay().get() == ["silent"]
+    # No auth state stored and nowhere to go: it cannot move without a QR (test_failover_* covers the moves).
+    assert tasks.workers_mark_dead.delay().get() == {"dead": ["silent"], "moved": [], "lost": [lost.session_id]}
 
     silent.refresh_from_db()
     lost.refresh_from_db()
@@ -50,7 +51,7 @@ def test_a_worker_without_heartbeats_is_marked_dead_and_its_accounts_disconnecte
     assert silent.is_alive is False
     assert (lost.status, lost.status_reason, lost.is_primary) == ("disconnected", "WORKER_LOST", True)
     assert kept.status == "connected"
-    assert tasks.workers_mark_dead.delay().get() == []  # already dead: nothing more to do
+    assert tasks.workers_mark_dead.delay().get() == {"dead": [], "moved": [], "lost": []}  # nothing more to do
 
 
 def test_a_heartbeat_registers_the_worker_and_revives_it(sender, db):
@@ -75,7 +76,7 @@ def test_a_heartbeat_registers_the_worker_and_revives_it(sender, db):
 def test_a_heartbeat_reconciles_what_runs_with_what_should(
     sender, workspace, worker_node, stand_in_worker, django_capture_on_commit_callbacks
 ):
-    missing = make_connected(workspace, worker=worker_node)  # should run, not reported: restarted
+    missing = make_connected(workspace, worker=worker_node)  # should run, not reported: in the answer's leases
     lost = make_account(
         workspace, worker=worker_node, status="disconnected", status_reason="WORKER_LOST", phone_number="4915199"
     )
@@ -85,15 +86,16 @@ def test_a_heartbeat_reconciles_what_runs_with_what_should(
     stand_in_worker.sessions.update({deleted.session_id: "READY", "wa_stray": "SCAN_QR_CODE"})
 
     with django_capture_on_commit_callbacks(execute=True):
-        sender.send(
+        answer = sender.send(
             "worker_heartbeat",
             worker_id=worker_node.id,
             data={"base_url": stand_in_worker.base_url, "capacity": 10, "sessions": reported},
         )
 
-    started = {c[2]["session_id"] for c in stand_in_worker.calls_to("POST", "/sessions")}
-    stopped = {c[1].split("/")[2] for c in stand_in_worker.calls_to("DELETE", "/sessions/")}
-    assert started == {missing.session_id, lost.session_id}
+    # What should run there and does not is started by the worker itself, from the answer's leases.
+    assert stand_in_worker.calls_to("POST", "/sessions") == []
+    assert {missing.session_id, lost.session_id} <= set(answer["leases"])
+    stopped = {c[1].split("/")[2].split("?")[0] for c in stand_in_worker.calls_to("DELETE", "/sessions/")}
     assert stopped == {deleted.session_id, "wa_stray"}
     crashed.refresh_from_db()
     assert (crashed.status, crashed.status_reason) == ("disconnected", "WORKER_FAILED")
@@ -106,7 +108,7 @@ def test_the_periodic_reconciliation_asks_each_live_worker(
     stand_in_worker.sessions[account.session_id] = "STOPPED"
     with django_capture_on_commit_callbacks(execute=True):
         result = tasks.workers_reconcile_all.delay().get()
-    assert result == {"worker-1": "start 0, stop 0, disconnect 1"}
+    assert result == {"worker-1": "stop 0, disconnect 1"}
     account.refresh_from_db()
     assert account.status == AccountStatus.DISCONNECTED
 
@@ -114,7 +116,7 @@ def test_the_periodic_reconciliation_asks_each_live_worker(
 def test_starting_a_session_is_retried_until_the_worker_answers(workspace, worker_node, stand_in_worker):
     account = make_account(workspace, worker=worker_node)
     stand_in_worker.fail_next = [503, 502]
-    assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id).get() == "started"
+    assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0).get() == "started"
     assert len(stand_in_worker.calls_to("POST", "/sessions")) == 3
     account.refresh_from_db()
     assert account.status == AccountStatus.QR_SCANNING
@@ -123,7 +125,7 @@ def test_starting_a_session_is_retried_until_the_worker_answers(workspace, worke
 def test_an_unreachable_worker_fails_the_account_after_the_last_retry(workspace):
     worker = WorkerNode.objects.create(id="gone", base_url="http://127.0.0.1:9", last_heartbeat_at=timezone.now())
     account = make_account(workspace, worker=worker)
-    assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id).get() == "failed"
+    assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0).get() == "failed"
     account.refresh_from_db()
     assert (account.status, account.status_reason) == ("failed", "WORKER_UNREACHABLE")
 
@@ -134,7 +136,7 @@ def test_the_backoff_grows_and_is_capped():
 
 def test_a_start_for_a_replaced_session_is_skipped(workspace, worker_node, stand_in_worker):
     account = make_account(workspace, worker=worker_node)
-    assert tasks.session_start.delay(account_id=account.pk, session_id="wa_older").get() == "skipped"
+    assert tasks.session_start.delay(account_id=account.pk, session_id="wa_older", epoch=0).get() == "skipped"
     assert stand_in_worker.calls == []
 
 
@@ -160,7 +162,7 @@ def test_a_heartbeat_older_than_the_last_status_change_does_not_disconnect(sende
     assert account.status == AccountStatus.CONNECTED
 
 
-def test_a_full_worker_hands_the_new_session_to_another(workspace, secret):
+def test_a_full_worker_hands_the_new_session_to_another(workspace, secret, django_capture_on_commit_callbacks):
     from tests.backend.testkit import StandInWorker
 
     full, spare = StandInWorker(secret), StandInWorker(secret)
@@ -170,9 +172,11 @@ def test_a_full_worker_hands_the_new_session_to_another(workspace, secret):
         WorkerNode.objects.create(id="b-spare", base_url=spare.base_url, capacity=2, last_heartbeat_at=now)
         full.full, full.fail_next = True, [503]
         account = make_account(workspace, worker=full_node)
-        assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id).get() == "started"
+        with django_capture_on_commit_callbacks(execute=True):
+            started = tasks.session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0)
+            assert started.get() == "moved"
         account.refresh_from_db()
-        assert account.worker_id == "b-spare"
+        assert (account.worker_id, account.lease_epoch) == ("b-spare", 1)
         assert spare.calls_to("POST", "/sessions")[0][2]["session_id"] == account.session_id
     finally:
         full.close()

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from shared.signing import new_secret
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,6 +25,7 @@ def production(*argv: str) -> subprocess.CompletedProcess:
         DJANGO_SETTINGS_MODULE="backend.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
         WHATSAPP_HMAC_SECRET=new_secret(),
+        SESSION_STATE_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="connect.example.com,127.0.0.1",
     )
     return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)

@@ -43,7 +43,8 @@ def make_connected(workspace: Workspace, **fields: Any) -> WhatsAppAccount:
 
 
 class Sender:
-    """Signs and posts events as a session worker does; counts sequences per session."""
+    """Signs and posts events as a session worker does; counts sequences per session. An event of an account carries
+    the account's lease epoch (as loaded) unless the test gives one (``epoch=``)."""
 
     def __init__(self, client: Client, secret: str) -> None:
         self.client = client
@@ -56,6 +57,7 @@ class Sender:
         if sequence is None:
             sequence = self.sequences.get(session_id, 0) + 1
         self.sequences[session_id] = max(sequence, self.sequences.get(session_id, 0))
+        kw.setdefault("epoch", account.lease_epoch if account else 0)
         return make_event(
             type=type,
             session_id=session_id,
@@ -153,7 +155,7 @@ class StandInWorker:
         self.thread.start()
 
     def route(self, method: str, path: str, payload: dict | None) -> tuple[int, dict]:
-        parts = path.strip("/").split("/")
+        parts = path.split("?")[0].strip("/").split("/")
         if method == "POST" and parts == ["sessions"]:
             new = payload["session_id"] not in self.sessions
             self.sessions.setdefault(payload["session_id"], "STARTING")
@@ -170,6 +172,9 @@ class StandInWorker:
             return 200, {"session_id": parts[1], "state": "STOPPED"}
         if method == "POST" and len(parts) == 3 and parts[2] == "pairing-code":
             return 200, {"code": "K7QW2M9X"}
+        if method == "POST" and len(parts) == 3 and parts[2] == "release":
+            self.sessions.pop(parts[1])
+            return 200, {"session_id": parts[1], "state": "STOPPED"}
         return 404, {"error": "no route"}
 
     def calls_to(self, method: str, prefix: str) -> list[tuple[str, str, dict | None]]:

@@ -1,8 +1,9 @@
 """``python -m tests.bench [--small] [measure ...]``: run the measures, print the table, write the JSON.
 
 Measures: ingest, restore, qr, scan, success, peer (on one live stack, in that order: ingest first while the
-worker is idle; peer is whatsapp-web.js against the stack's simulator) and density (its own worker processes,
-after the stack is gone). With no names, all of them. ``--small`` runs each at development sizes (a few
+worker is idle; peer is whatsapp-web.js against the stack's simulator), density (its own worker processes,
+after the stack is gone) and failover (with the drain; stacks of three workers of its own,
+tests/bench/failover.py). With no names, all of them. ``--small`` runs each at development sizes (a few
 sessions). `make bench` runs them all at full size. Every measure records the machine's load average before
 and after it (other jobs on the machine slow every figure down).
 """
@@ -20,14 +21,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.bench import density, ingest, peer, plots, qr, report, restore, scan, success
+from tests.bench import density, failover, ingest, peer, plots, qr, report, restore, scan, success
 from tests.bench.stack import BenchStack
 
 log = logging.getLogger("bench")
 
 STACK_MEASURES = ("ingest", "restore", "qr", "scan", "success", "peer")
 DENSITY_PROFILE_CUTOFF_S = 540.0  # past this, density measures the profile layout up to its linked size only
-ALL = (*STACK_MEASURES, "density")
+ALL = (*STACK_MEASURES, "density", "failover")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Sizes:
     density_linked: int = 20
     density_shared: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
     density_profile: list[int] = field(default_factory=lambda: [10, 20, 50])
+    failover_sessions: list[int] = field(default_factory=lambda: [10, 20])  # the drain runs at the largest
 
 
 SMALL = Sizes(
@@ -63,6 +65,7 @@ SMALL = Sizes(
     density_linked=3,
     density_shared=[2, 3, 6],
     density_profile=[2, 3],
+    failover_sessions=[3, 6],
 )
 
 
@@ -135,6 +138,11 @@ async def run(names: list[str], sizes: Sizes, folder: Path) -> dict[str, Any]:
             profile_sizes=profile_sizes,
         )
         await _timed("density", density_measure, measures, seconds)
+    if "failover" in names:
+        failover_measure = asyncio.to_thread(
+            failover.measure, folder=folder / "failover", sizes=sizes.failover_sessions
+        )
+        await _timed("failover", failover_measure, measures, seconds)
     return {"measures": measures, "seconds": seconds}
 
 

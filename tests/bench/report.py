@@ -120,6 +120,24 @@ def rows(measures: dict[str, Any]) -> list[Row]:
         out.extend(_density_rows(density))
     if ingest := measures.get("ingest"):
         out.extend(_ingest_rows(ingest))
+    out.extend(_failover_rows(measures.get("failover", {})))
+    return out
+
+
+def _failover_rows(failover: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for run in failover.get("runs", []):
+        n, clean = run["sessions"], run["failover_qrs"] == 0 and run["failover_double_connections"] == 0
+        ours = f"{_s(run['failover_s'])}, {run['failover_qrs']} QRs, {run['failover_double_connections']} double"
+        met = _at_most(run["failover_s"], 30.0) and clean
+        out.append(
+            Row(f"Failover: {n} sessions of a killed worker connected elsewhere", "never", ours, "<= 30 s, 0, 0", met)
+        )
+        if "drain_s" in run:
+            clean = run["drain_qrs"] == 0 and run["drain_double_connections"] == 0
+            ours = f"{_s(run['drain_s'])}, {run['drain_qrs']} QRs, {run['drain_double_connections']} double"
+            met = _at_most(run["drain_s"], 30.0) and clean
+            out.append(Row(f"Drain of {n} sessions (worker_drain, batches of 3)", "-", ours, "<= 30 s, 0, 0", met))
     return out
 
 

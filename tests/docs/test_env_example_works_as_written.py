@@ -11,6 +11,8 @@ import secrets
 import subprocess
 import sys
 
+from cryptography.fernet import Fernet
+
 from shared.signing import new_secret
 from tests.docs.markdown import ROOT
 
@@ -31,6 +33,7 @@ def example_env_file(tmp_path) -> str:
     filled = {
         "WHATSAPP_HMAC_SECRET": new_secret(),
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "SESSION_STATE_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://whatsapp:whatsapp@127.0.0.1:5432/whatsapp"),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "REDIS_KEY_PREFIX": f"test-env-example-{secrets.token_hex(4)}",

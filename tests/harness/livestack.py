@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 from shared.signing import new_secret
+from tests.harness.proxy import TcpProxy
 from tests.harness.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,12 +135,15 @@ class LiveStack:
     worker_env: dict[str, str] = field(default_factory=dict)
     backend_env: dict[str, str] = field(default_factory=dict)
     with_celery: bool = True
+    workers: int = 1  # session workers: "worker" (worker-1), then "worker-2", "worker-3"... each its own port and data
+    proxied_workers: list[str] = field(default_factory=list)  # reach the backend through a TcpProxy (``proxies``)
     secret: str = field(default_factory=new_secret)
+    state_key: str = field(default_factory=lambda: Fernet.generate_key().decode())
     processes: dict[str, Process] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.ports = {name: free_port() for name in ("backend", "worker", "simulator")}
+        self.ports = {name: free_port() for name in ("backend", "worker", "simulator", *self.extra_workers)}
         base_db = os.environ.get("DATABASE_URL", "postgres://whatsapp:whatsapp@127.0.0.1:5432/whatsapp")
         self.admin_db_url = base_db
         self.db_name = f"whatsapp_live_{secrets.token_hex(4)}"
@@ -146,6 +151,16 @@ class LiveStack:
         redis_base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
         self.redis_url = f"{redis_base}/{int(os.environ.get('LIVESTACK_REDIS_DB', '7'))}"
         self.redis_prefix = f"live-{secrets.token_hex(4)}"
+        self.proxies = {name: TcpProxy(self.ports["backend"]) for name in self.proxied_workers}
+
+    @property
+    def extra_workers(self) -> list[str]:
+        return [f"worker-{n}" for n in range(2, self.workers + 1)]
+
+    @property
+    def worker_names(self) -> list[str]:
+        """The processes' names of the session workers (the first is "worker", its WORKER_ID worker-1)."""
+        return ["worker", *self.extra_workers]
 
     # URLs -----------------------------------------------------------------------------------------------
     @property
@@ -184,22 +199,27 @@ class LiveStack:
                 "WORKSPACE_MAX_ACCOUNTS": "100000",
                 "WORKSPACE_CONNECTS_PER_HOUR": "100000",
                 "WORKSPACE_CONNECTS_PER_DAY": "100000",
+                "SESSION_STATE_KEYS": self.state_key,
             }
         )
         env.update(self.backend_env)
         return env
 
-    def worker_process_env(self) -> dict[str, str]:
+    def worker_process_env(self, name: str = "worker") -> dict[str, str]:
+        """The environment of the session worker ``name`` (one of ``worker_names``)."""
+        port = self.ports[name]
+        proxy = self.proxies.get(name)
+        backend = f"http://127.0.0.1:{proxy.port}" if proxy else self.backend_url
         env = self.common_env()
         env.update(
             {
                 "WORKER_HOST": "127.0.0.1",
-                "WORKER_PORT": str(self.ports["worker"]),
-                "WORKER_ID": "worker-1",
-                "WORKER_PUBLIC_URL": self.worker_url,
-                "BACKEND_WEBHOOK_URL": f"{self.backend_url}/api/v1/whatsapp/webhook",
+                "WORKER_PORT": str(port),
+                "WORKER_ID": "worker-1" if name == "worker" else name,
+                "WORKER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                "BACKEND_WEBHOOK_URL": f"{backend}/api/v1/whatsapp/webhook",
                 "WA_WEB_URL": f"{self.simulator_url}/",
-                "SESSION_DATA_DIR": str(self.folder / "sessions"),
+                "SESSION_DATA_DIR": str(self.folder / ("sessions" if name == "worker" else f"sessions-{name}")),
             }
         )
         env.update(self.worker_env)
@@ -245,6 +265,14 @@ class LiveStack:
                 ready_url=f"{self.worker_url}/health",
             ),
         }
+        for name in self.extra_workers:
+            self.processes[name] = Process(
+                name,
+                [PYTHON, "-m", "session_worker"],
+                self.worker_process_env(name),
+                logs / f"{name}.log",
+                ready_url=f"http://127.0.0.1:{self.ports[name]}/health",
+            )
         if self.with_celery:
             self.processes["celery"] = Process(
                 "celery",
@@ -276,15 +304,17 @@ class LiveStack:
     def start(self) -> LiveStack:
         self.create_database()
         self.define()
-        for name in ("simulator", "backend", "celery", "worker"):
+        for name in ("simulator", "backend", "celery", *self.worker_names):
             if name in self.processes:
                 self.processes[name].start()
         return self
 
     def stop(self) -> None:
-        for name in ("worker", "celery", "backend", "simulator"):
+        for name in (*self.worker_names, "celery", "backend", "simulator"):
             if name in self.processes:
                 self.processes[name].stop()
+        for proxy in self.proxies.values():
+            proxy.close()
         with contextlib.suppress(Exception):
             self.drop_database()
         with contextlib.suppress(Exception):

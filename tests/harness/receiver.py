@@ -34,6 +34,9 @@ class WebhookReceiver:
         self.fail_with: int | None = None
         self.fail_when: Predicate | None = None  # answer fail_with only to matching events
         self.retry_after: str | None = None
+        # Plays the backend's answer: (status, body) for an event, or None for the usual 200 "applied"
+        # (e.g. a heartbeat answered with leases, an event refused 409 stale_epoch).
+        self.answer: Callable[[Event], tuple[int, dict] | None] | None = None
         self.url = ""
         self._arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -72,10 +75,14 @@ class WebhookReceiver:
             self.refused_at.append(asyncio.get_running_loop().time())
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}
             return web.json_response({"error": "down"}, status=self.fail_with, headers=headers)
+        answer = self.answer(event) if self.answer is not None else None
+        if answer is not None and answer[0] >= 300:
+            self.refused.append(event)
+            return web.json_response(answer[1], status=answer[0])
         self.events.append(event)
         self.arrived_at.setdefault(event.id, time.monotonic())
         self._arrived.set()
-        return web.json_response({"status": "applied"})
+        return web.json_response(answer[1] if answer is not None else {"status": "applied"})
 
     def of(self, session_id: str, *types: str) -> list[Event]:
         return [e for e in self.events if e.session_id == session_id and (not types or e.type in types)]

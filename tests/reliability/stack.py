@@ -100,6 +100,12 @@ class ReliabilityStack(LiveStack):
         headers = sign_request(self.secret, method, path, body)
         return requests.request(method, self.worker_url + path, data=body, headers=headers, timeout=20)
 
+    def worker_call_to(self, name: str, method: str, path: str, body: bytes = b"") -> requests.Response:
+        """A signed call to the session worker ``name`` (one of ``worker_names``)."""
+        headers = sign_request(self.secret, method, path, body)
+        url = f"http://127.0.0.1:{self.ports[name]}{path}"
+        return requests.request(method, url, data=body, headers=headers, timeout=20)
+
     def worker_session(self, session_id: str) -> dict:
         response = self.worker_call("GET", f"/sessions/{session_id}")
         assert response.status_code == 200, response.text

@@ -1,13 +1,18 @@
 """The worker SIGKILLed (its whole process group: worker, Playwright's driver, Chromium) while one session
-is linked and another's `session_authenticated` and `session_ready` wait in its outbox (the backend is
-down): after both come back, the linked session is restored without a QR, the outbox is delivered, and
-both accounts end `connected`, every event applied once and in order."""
+is linked and another's `session_authenticated` waits in its outbox (the backend is down; its `session_ready`
+waits for its auth state to be stored on the backend, docs/design.md "Many workers"): after both come back,
+the linked session is restored without a QR, the outbox is delivered, and both accounts end `connected`,
+every event applied once and in order."""
 
 from __future__ import annotations
 
 import pytest
 
 pytestmark = pytest.mark.slow
+
+# The backend is down for a while here: leases long enough that the worker does not stop its sessions for
+# lack of renewal meanwhile (that fencing has its own tests).
+STACK_OPTIONS = {"backend_env": {"SESSION_LEASE_TTL_S": "300", "WORKER_HEARTBEAT_TIMEOUT_S": "300"}}
 
 LINKED_PHONE = "4915123400011"
 PENDING_PHONE = "4915123400012"
@@ -29,11 +34,11 @@ def test_sessions_and_outbox_survive_kill_9_of_the_worker(stack):
     stack.processes["backend"].stop()
     stack.scan(pending_qr, phone_number=PENDING_PHONE)
     stack.wait_until(
-        lambda: stack.worker_session(pending["session_id"])["state"] == "READY",
+        lambda: stack.worker_session(pending["session_id"])["state"] == "AUTHENTICATED",
         within=30,
-        what="the pending session ready on the worker",
+        what="the pending session scanned on the worker",
     )
-    assert stack.outbox_depth() >= 2
+    stack.wait_until(lambda: stack.outbox_depth() >= 1, within=30, what="its session_authenticated queued")
     last_sequence = {s: max(row[2] for row in stack.inbox(s)) for s in (linked["session_id"], pending["session_id"])}
     stack.processes["worker"].kill()
 

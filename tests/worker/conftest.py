@@ -52,8 +52,10 @@ class RunningWorker:
                 return response.status, await response.json()
             return response.status, await response.read()
 
-    async def start_session(self, session_id: str, workspace_id: str = "1") -> dict[str, Any]:
-        status, view = await self.call("POST", "/sessions", {"session_id": session_id, "workspace_id": workspace_id})
+    async def start_session(self, session_id: str, workspace_id: str = "1", **lease: Any) -> dict[str, Any]:
+        """``lease``: ``epoch``, ``restore``, ``lease_expires_in_ms`` as the backend sends them."""
+        payload = {"session_id": session_id, "workspace_id": workspace_id, **lease}
+        status, view = await self.call("POST", "/sessions", payload)
         assert status in (200, 201), view
         return view
 

@@ -1,4 +1,5 @@
-"""The worker announces itself at start and then every HEARTBEAT_INTERVAL_S with its sessions' states."""
+"""The worker announces itself at start and then every HEARTBEAT_INTERVAL_S with its sessions' states and the
+lease epoch each runs under."""
 
 from tests.worker.conftest import session_id
 
@@ -14,7 +15,7 @@ async def test_heartbeats_carry_the_base_url_capacity_and_session_states(start_w
     await worker.start_session(sid)
     await receiver.wait_for_type(sid, "qr_code_generated")
     later = await receiver.wait_for(
-        lambda e: e.type == "worker_heartbeat" and e.data["sessions"].get(sid) == "SCAN_QR_CODE"
+        lambda e: e.type == "worker_heartbeat" and e.data["sessions"].get(sid) == {"state": "SCAN_QR_CODE", "epoch": 0}
     )
     assert later.data["capacity"] == 5  # the total: the backend counts what it assigned
     assert later.sequence > first.sequence

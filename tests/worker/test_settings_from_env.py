@@ -19,7 +19,7 @@ def test_defaults_fill_everything_but_the_backend_and_the_secret():
     assert settings.session_data_dir == Path("var/sessions")
     assert (settings.worker_id, settings.port, settings.layout) == ("worker-1", 8001, Layout.SHARED)
     assert settings.base_url == "http://127.0.0.1:8001"
-    assert settings.heartbeat_interval_s == 10.0
+    assert settings.heartbeat_interval_s == 5.0
     assert SECRET not in repr(settings)
 
 

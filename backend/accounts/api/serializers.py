@@ -29,6 +29,9 @@ class AccountSerializer(serializers.ModelSerializer):
     )
     qr = serializers.SerializerMethodField(help_text="The raw QR string while one is showing, else null.")
     deleted = serializers.SerializerMethodField()
+    moving = serializers.BooleanField(
+        read_only=True, help_text="Moving to another worker (its worker died, or is drained): no QR is needed."
+    )
 
     class Meta:
         model = WhatsAppAccount
@@ -49,6 +52,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "qr_expires_at",
             "sync_percent",
             "worker_id",
+            "moving",
             "connected_at",
             "created_at",
             "updated_at",

@@ -8,12 +8,11 @@ Two limits, so that nobody's flood delays a real worker (docs/security.md):
 - a *verified* request counts against the event's ``worker_id``, at WEBHOOK_WORKER_RATE (far higher).
 Checks, cheapest first: declared size (413), read at most the limit (413), signature over the raw bytes (401 +
 reason), envelope and payload (400 + field), the worker's rate (429). Then the event goes to the inbox and is
-applied (webhooks.receive); a repeated event id answers 200 unapplied.
+applied (webhooks.receive); a repeated event id answers 200 unapplied, an event from a lease the session no
+longer has 409 ``stale_epoch``, a heartbeat 200 with the leases its worker holds.
 """
 
 from __future__ import annotations
-
-import logging
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
@@ -21,30 +20,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from backend.accounts import ratelimit, webhooks
+from backend.accounts.api.refusals import error, rate_limited, unverified
 from backend.proxies import client_address
 from shared.events import MAX_BODY_BYTES, EventValidationError, parse_event
 from shared.signing import HEADER_ID, VerificationError, verify
-
-log = logging.getLogger(__name__)
-
-
-def _error(status: int, error: str, **extra: str) -> JsonResponse:
-    return JsonResponse({"error": error, **extra}, status=status)
-
-
-def _rate_limited(retry_after: int, detail: str) -> JsonResponse:
-    response = _error(429, "rate limited", detail=detail)
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
-def _unverified(address: str, status: int, error: str, detail: str) -> JsonResponse:
-    """The answer to a request that did not prove it comes from a worker: counted against its address."""
-    retry_after = ratelimit.hit(scope="webhook-unverified", key=address, rate=settings.WEBHOOK_UNVERIFIED_RATE)
-    if retry_after is not None:
-        return _rate_limited(retry_after, f"over {settings.WEBHOOK_UNVERIFIED_RATE} unverified requests")
-    log.warning("webhook from %s refused: %s", address, error)
-    return _error(status, error, detail=detail)
 
 
 @csrf_exempt
@@ -53,27 +32,27 @@ def whatsapp_webhook(request: HttpRequest) -> JsonResponse:
     address = client_address(request)
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit():
-        return _unverified(address, 400, "bad request", "Content-Length must be a number")
+        return unverified(address, 400, "bad request", "Content-Length must be a number")
     too_large = f"the limit is {MAX_BODY_BYTES} bytes"
     if int(declared) > MAX_BODY_BYTES:
-        return _unverified(address, 413, "payload too large", too_large)
+        return unverified(address, 413, "payload too large", too_large)
     body = request.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
-        return _unverified(address, 413, "payload too large", too_large)
+        return unverified(address, 413, "payload too large", too_large)
     try:
         verify(settings.WHATSAPP_HMAC_SECRETS, request.headers, body)
     except VerificationError as exc:
-        return _unverified(address, 401, exc.reason.value, exc.detail)
+        return unverified(address, 401, exc.reason.value, exc.detail)
 
     try:
         event = parse_event(body)
     except EventValidationError as exc:
-        return _error(400, "invalid event", field=exc.field, detail=exc.message)
+        return error(400, "invalid event", field=exc.field, detail=exc.message)
     if event.id != request.headers.get(HEADER_ID):
-        return _error(400, "invalid event", field="id", detail=f"must equal the {HEADER_ID} header")
+        return error(400, "invalid event", field="id", detail=f"must equal the {HEADER_ID} header")
     retry_after = ratelimit.hit(scope="webhook-worker", key=event.worker_id, rate=settings.WEBHOOK_WORKER_RATE)
     if retry_after is not None:
-        return _rate_limited(retry_after, f"over {settings.WEBHOOK_WORKER_RATE} events of worker {event.worker_id}")
+        return rate_limited(retry_after, f"over {settings.WEBHOOK_WORKER_RATE} events of worker {event.worker_id}")
 
     receipt = webhooks.receive(event)
-    return JsonResponse({"status": receipt.outcome, "detail": receipt.detail}, status=200)
+    return JsonResponse(receipt.body(), status=receipt.status_code)

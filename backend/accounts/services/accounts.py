@@ -28,6 +28,7 @@ from backend.accounts.models import (
     WhatsAppAccount,
     Workspace,
 )
+from backend.accounts.services.auth_state import auth_state_wipe
 from backend.accounts.services.common import (
     AccountStateConflict,
     NoWorkerAvailable,
@@ -54,7 +55,9 @@ def new_session_id() -> str:
 def _soft_delete(account: WhatsAppAccount, *, reason: str) -> None:
     account.deleted_at = timezone.now()
     account.is_primary = False
+    account.moving = False
     account.clear_qr()
+    auth_state_wipe(account=account)
     AccountStatusChange.objects.create(account=account, status=account.status, reason=StatusReason.deleted(reason))
     account.save()
     log.info("session %s: deleted (%s)", account.session_id, reason)
@@ -69,12 +72,12 @@ def account_create(*, workspace_id: int) -> WhatsAppAccount:
     # other, so exactly one of them takes the last slot.
     workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
     workspace_check_connect(workspace=workspace, new_account=True)
-    worker = worker_pick()
+    worker = worker_pick(workspace_id=workspace_id)
     if worker is None:
         raise NoWorkerAvailable("no session worker has free capacity")
-    account = WhatsAppAccount.objects.create(
-        workspace_id=workspace_id, session_id=new_session_id(), status=AccountStatus.QR_SCANNING, worker=worker
-    )
+    account = WhatsAppAccount(workspace_id=workspace_id, session_id=new_session_id(), status=AccountStatus.QR_SCANNING)
+    account.lease_grant(worker)
+    account.save()
     AccountStatusChange.objects.create(account=account, status=account.status, reason=StatusReason.CREATED)
     log.info("session %s: created on worker %s", account.session_id, worker.id)
     broadcast.announce(account, MessageType.STATUS_CHANGED)
@@ -83,26 +86,28 @@ def account_create(*, workspace_id: int) -> WhatsAppAccount:
 
 
 def account_qr_show_if_newer(
-    *, session_id: str, workspace_id: int | None, sequence: int, qr: str, qr_count: int, expires_in: int
+    *, session_id: str, workspace_id: int | None, epoch: int, sequence: int, qr: str, qr_count: int, expires_in: int
 ) -> WhatsAppAccount | None:
     """The webhook's hot path: a newer QR for a live account that already shows QRs, applied with one
     conditional UPDATE (it locks the row only while it writes, and the sequence rule is part of its WHERE) and
     broadcast after the commit. None when it does not apply as is (unknown session, another workspace, deleted,
-    not showing QRs, or not newer): the caller then takes the path that locks and tells those apart.
+    not showing QRs, moving, another epoch than the lease's, or not newer): the caller then takes the path
+    that locks and tells those apart.
 
     Only the account row changes, and no primary flag or phone number, so the workspace row is not locked.
     The QR is not drawn here: the broadcast carries the QR string, and its SVG is drawn on demand (qr.svg).
     """
     now = timezone.now()
-    matching = WhatsAppAccount.live.filter(session_id=session_id, status=AccountStatus.QR_SCANNING).filter(
-        Q(last_sequence__isnull=True) | Q(last_sequence__lt=sequence)
-    )
+    matching = WhatsAppAccount.live.filter(
+        session_id=session_id, status=AccountStatus.QR_SCANNING, lease_epoch=epoch, moving=False
+    ).filter(Q(last_sequence__isnull=True) | Q(last_epoch=epoch, last_sequence__lt=sequence))
     if workspace_id is not None:
         matching = matching.filter(workspace_id=workspace_id)
     applied = matching.update(
         qr_code=qr,
         qr_count=qr_count,
         qr_expires_at=now + dt.timedelta(seconds=expires_in),
+        last_epoch=epoch,
         last_sequence=sequence,
         updated_at=now,
     )
@@ -124,6 +129,7 @@ def account_qr_update(
     account.qr_code = qr
     account.qr_count = qr_count
     account.qr_expires_at = timezone.now() + dt.timedelta(seconds=expires_in)
+    account.moving = False  # a moved session waiting for its scan shows its new QR: the move is done
     if account.status != AccountStatus.QR_SCANNING:
         # A session showing a QR again (newer than what was applied) has lost its link with the phone.
         changed = account.set_status(AccountStatus.QR_SCANNING, event_id=event_id)
@@ -183,9 +189,9 @@ def account_connect(
     )
     for older in older_accounts:
         inherits_primary |= older.is_primary
-        worker_id, session_id = older.worker_id, older.session_id
+        worker_id, session_id, epoch = older.worker_id, older.session_id, older.lease_epoch
         _soft_delete(older, reason=StatusReason.REPLACED)  # saved first: it frees the number and the primary slot
-        session_logout_after_commit(worker_id=worker_id, session_id=session_id)
+        session_logout_after_commit(worker_id=worker_id, session_id=session_id, epoch=epoch)
 
     kinds: list[str] = []
     if account.phone_number != phone_number:
@@ -194,6 +200,7 @@ def account_connect(
     account.push_name = push_name
     account.platform = platform
     account.clear_qr()
+    account.moving = False  # ready under its new lease: the move is done
     if account.status != AccountStatus.CONNECTED or account.connected_at is None:
         account.connected_at = timezone.now()
     if account.set_status(AccountStatus.CONNECTED, event_id=event_id):
@@ -238,6 +245,7 @@ def account_disconnect(*, account_id: int, reason: str, event_id: str = "") -> W
     account.save()
     broadcast.announce(account, *kinds)
     if status == AccountStatus.LOGGED_OUT:
+        auth_state_wipe(account=account)  # the phone unlinked the device: the state opens nothing any more
         workspace_promote_next_primary(workspace=workspace)
     return account
 
@@ -269,8 +277,9 @@ def account_logout(*, account_id: int) -> WhatsAppAccount:
         kinds.append(MessageType.PRIMARY_CHANGED)
     account.clear_qr()
     account.save()
+    auth_state_wipe(account=account)
     broadcast.announce(account, *kinds)
-    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch)
     workspace_promote_next_primary(workspace=workspace)
     return account
 
@@ -282,7 +291,7 @@ def account_delete(*, account_id: int) -> WhatsAppAccount:
     if account.is_deleted:
         return account
     _soft_delete(account, reason=StatusReason.USER)
-    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    session_logout_after_commit(worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch)
     workspace_promote_next_primary(workspace=workspace)
     return account
 
@@ -298,7 +307,7 @@ def account_cancel(*, account_id: int) -> WhatsAppAccount:
         return account
     if account.status != AccountStatus.QR_SCANNING:
         raise AccountStateConflict(f"the account is {account.status}: the phone scanned the code and is linking")
-    session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch)
     account.clear_qr()
     account.set_status(AccountStatus.FAILED, StatusReason.CANCELLED)
     if account.phone_number is None:
@@ -319,14 +328,15 @@ def account_reconnect(*, account_id: int) -> WhatsAppAccount:
     if account.status in LINKED_STATUSES:
         raise AccountStateConflict(f"the account is {account.status}; log it out first")
     workspace_check_connect(workspace=workspace, new_account=False)  # a new QR session: a connect attempt
-    worker = worker_pick()
+    worker = worker_pick(workspace_id=account.workspace_id)
     if worker is None:
         raise NoWorkerAvailable("no session worker has free capacity")
-    session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+    session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch)
     old_session_id = account.session_id
     account.session_id = new_session_id()
-    account.worker = worker
-    account.last_sequence = None  # sequences are per session
+    account.lease_grant(worker)
+    account.last_sequence = account.last_epoch = None  # sequences are per session
+    auth_state_wipe(account=account)  # a new session links anew
     account.clear_qr()
     account.qr_count = 0
     changed = account.set_status(AccountStatus.QR_SCANNING, StatusReason.RECONNECT)
@@ -352,6 +362,8 @@ def accounts_expire_stale_qr(*, now: dt.datetime | None = None) -> list[str]:
             if account.is_deleted or account.status != AccountStatus.QR_SCANNING or account.status_changed_at >= cutoff:
                 continue
             account_disconnect(account_id=account_id, reason=DisconnectReason.QR_EXPIRED)
-            session_stop_after_commit(worker_id=account.worker_id, session_id=account.session_id)
+            session_stop_after_commit(
+                worker_id=account.worker_id, session_id=account.session_id, epoch=account.lease_epoch
+            )
             expired.append(account.session_id)
     return expired

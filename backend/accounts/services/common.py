@@ -44,26 +44,29 @@ def account_lock(*, account_id: int, workspace_id: int | None = None) -> tuple[W
 
 
 def session_start_after_commit(account: WhatsAppAccount) -> None:
-    """Ask the account's worker to run its session (the task checks again that it should)."""
+    """Ask the account's worker to run its session under its current lease (the task checks again that it
+    should; the worker's next heartbeat answer lists the lease anyway)."""
     from backend.accounts import tasks  # tasks call the services: imported late to break the cycle
 
-    account_id, session_id = account.pk, account.session_id
-    transaction.on_commit(lambda: tasks.session_start.delay(account_id=account_id, session_id=session_id), robust=True)
+    kwargs = {"account_id": account.pk, "session_id": account.session_id, "epoch": account.lease_epoch}
+    transaction.on_commit(lambda: tasks.session_start.delay(**kwargs), robust=True)
 
 
-def session_stop_after_commit(*, worker_id: str | None, session_id: str) -> None:
-    """Stop the session on its worker (its auth is kept there); nothing when no worker was assigned."""
+def session_stop_after_commit(*, worker_id: str | None, session_id: str, epoch: int) -> None:
+    """Stop the session of lease ``epoch`` on its worker (its auth is kept there); nothing when no worker was
+    assigned. A worker that runs the session under a newer lease refuses it."""
     from backend.accounts import tasks
 
     if worker_id:
-        transaction.on_commit(lambda: tasks.session_stop.delay(worker_id=worker_id, session_id=session_id), robust=True)
+        kwargs = {"worker_id": worker_id, "session_id": session_id, "epoch": epoch}
+        transaction.on_commit(lambda: tasks.session_stop.delay(**kwargs), robust=True)
 
 
-def session_logout_after_commit(*, worker_id: str | None, session_id: str) -> None:
-    """Log the session out on WhatsApp and wipe its auth on its worker; nothing when no worker was assigned."""
+def session_logout_after_commit(*, worker_id: str | None, session_id: str, epoch: int) -> None:
+    """Log the session of lease ``epoch`` out on WhatsApp and wipe its auth on its worker; nothing when no
+    worker was assigned."""
     from backend.accounts import tasks
 
     if worker_id:
-        transaction.on_commit(
-            lambda: tasks.session_logout.delay(worker_id=worker_id, session_id=session_id), robust=True
-        )
+        kwargs = {"worker_id": worker_id, "session_id": session_id, "epoch": epoch}
+        transaction.on_commit(lambda: tasks.session_logout.delay(**kwargs), robust=True)

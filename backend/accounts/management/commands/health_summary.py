@@ -27,7 +27,7 @@ class Command(BaseCommand):
         for worker in summary.workers:
             age = worker.heartbeat_age(now)
             heartbeat = "never" if age is None else f"{age.total_seconds():.0f} s ago"
-            state = "alive" if worker.is_alive else "DEAD"
+            state = ("alive" if worker.is_alive else "DEAD") + (", draining" if worker.draining else "")
             self.stdout.write(
                 f"  {worker.id} {state} {worker.base_url} capacity {worker.capacity}, "
                 f"{worker.reported_sessions} sessions reported, last heartbeat {heartbeat}"

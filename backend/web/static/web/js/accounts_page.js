@@ -98,6 +98,10 @@ export function renderAccountCard(account, { canManage, pending }) {
   if (account.is_primary) {
     badges.append(element("span", { className: "badge primary-badge", text: "★ Primary", attrs: { "data-primary": "" } }));
   }
+  if (account.moving) {
+    // Its worker died or is drained: the session reopens on another one from its stored login, no QR needed.
+    badges.append(element("span", { className: "badge moving-badge", text: "Moving to another worker…", attrs: { "data-moving": "" } }));
+  }
   header.append(badges);
   card.append(header);
 

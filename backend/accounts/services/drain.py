@@ -1,0 +1,104 @@
+"""Draining a worker (for a deploy): every session moves off it, a few at a time, without a new QR.
+
+The worker is marked draining first, so that it takes no new session (``placement.worker_pick`` skips it);
+it keeps renewing the leases it holds until they move. Then, batch after batch, for each session:
+1. the worker releases it (``POST /sessions/<id>/release``): it stops the page and stores the final auth state
+   on the backend under its lease, and will not start that lease again;
+2. only then the session moves (a new lease on another worker, which opens it from that state).
+A worker that cannot be reached is not moved from: its sessions move by failover once their leases expire.
+Each batch is given time to be ready on its new worker before the next one goes, so that at most ``batch``
+sessions are between two workers at any time. Running it again carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from backend.accounts.models import AccountStatus, WhatsAppAccount
+from backend.accounts.services.leases import account_move
+from backend.accounts.services.workers import worker_set_draining
+from backend.accounts.worker_client import WorkerClient, WorkerError
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.2
+
+
+@dataclasses.dataclass
+class DrainResult:
+    worker_id: str
+    total: int = 0  # sessions on the worker when the drain began
+    moved: int = 0
+    left: int = 0  # still on the worker at the end (unreachable, no room elsewhere, or out of time)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, int | float | str]:
+        return dataclasses.asdict(self)
+
+
+def _held(worker_id: str):
+    return WhatsAppAccount.live.filter(worker_id=worker_id).should_run()
+
+
+def _release(client: WorkerClient, account: WhatsAppAccount) -> bool:
+    """Ask the worker to release the session; True when it no longer runs it (released, or never ran it)."""
+    try:
+        client.release_session(session_id=account.session_id, epoch=account.lease_epoch)
+        return True
+    except WorkerError as exc:
+        log.warning("session %s: not released by worker %s (%s); left for now", account.session_id,
+                    account.worker_id, exc)  # fmt: skip
+        return False
+
+
+def _wait_ready(account_ids: list[int], deadline: float) -> None:
+    """Until none of the accounts is moving any more (ready on its new worker, showing its new QR, or ended)."""
+    while time.monotonic() < deadline and WhatsAppAccount.objects.filter(pk__in=account_ids, moving=True).exists():
+        time.sleep(POLL_S)
+
+
+def worker_drain(
+    *,
+    worker_id: str,
+    batch: int = 3,
+    timeout_s: float = 600.0,
+    on_progress: Callable[[DrainResult], None] | None = None,
+) -> DrainResult:
+    """Move every session off ``worker_id`` (which stays draining); raises WorkerNode.DoesNotExist."""
+    started = time.monotonic()
+    deadline = started + timeout_s
+    worker = worker_set_draining(worker_id=worker_id, draining=True)
+    client = WorkerClient(worker.base_url)
+    result = DrainResult(worker_id=worker_id, total=_held(worker_id).count())
+    skipped: set[int] = set()
+    with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="drain") as pool:
+        while time.monotonic() < deadline:
+            remaining = _held(worker_id).exclude(pk__in=skipped)
+            # A session finishing its link has no auth state yet: it goes in a later batch, once connected.
+            pending = list(remaining.exclude(status=AccountStatus.AUTHENTICATED).order_by("workspace_id", "id")[:batch])
+            if not pending:
+                if not remaining.exists():
+                    break
+                time.sleep(POLL_S)
+                continue
+            released = [
+                a for a, ok in zip(pending, pool.map(lambda a: _release(client, a), pending), strict=True) if ok
+            ]
+            skipped.update(a.pk for a in pending if a not in released)
+            for account in released:
+                if account_move(account_id=account.pk, epoch=account.lease_epoch, why="drain") is None:
+                    skipped.add(account.pk)  # no room elsewhere: it starts again where it was
+            moving = [a.pk for a in released if a.pk not in skipped]
+            _wait_ready(moving, deadline)
+            result.moved += len(moving)
+            if on_progress is not None:
+                on_progress(result)
+    result.left = _held(worker_id).count()
+    result.seconds = time.monotonic() - started
+    log.warning("worker %s: drained, %s moved, %s left, in %.1f s", worker_id, result.moved, result.left,
+                result.seconds)  # fmt: skip
+    return result

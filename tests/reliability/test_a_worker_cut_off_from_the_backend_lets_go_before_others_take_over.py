@@ -1,0 +1,74 @@
+"""A partition on the live stack: one of three workers is cut off from the backend (a TCP proxy between them
+that the test closes) while it still reaches WhatsApp. It stops its sessions before their leases expire, the
+other workers take them over from their stored auth states, and the simulator never sees one login on two
+pages. When the network is back, the cut-off worker runs nothing of what moved and its late events are
+refused as stale (409, recorded in the inbox as stale_epoch, not applied)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+STACK_OPTIONS = {"workers": 3, "proxied_workers": ["worker-3"]}
+
+
+def test_the_cut_off_worker_stops_first_and_its_sessions_move_without_a_qr(stack):
+    person = stack.make_people({"dana": "Dana's shop"})["dana"]
+    accounts = []
+    for k in range(3):  # one on each worker (a workspace's accounts spread)
+        account = stack.connect(workspace_id=person.workspace_id, token=person.token)
+        stack.link(account, phone_number=f"491517880{k:02d}", token=person.token)
+        accounts.append(account)
+    stack.wait_until(
+        lambda: stack.sql("SELECT count(*) FROM accounts_sessionauthstate")[0][0] == len(accounts),
+        within=60,
+        what="every session's auth state stored",
+    )
+    [(victim, epoch)] = stack.sql(
+        "SELECT session_id, lease_epoch FROM accounts_whatsappaccount WHERE worker_id = 'worker-3'"
+    )
+    inbox_mark = stack.sql("SELECT coalesce(max(id), 0) FROM accounts_webhookevent")[0][0]
+
+    stack.proxies["worker-3"].cut()
+
+    stack.wait_until(
+        lambda: stack.sql(
+            "SELECT worker_id <> 'worker-3' AND status = 'connected' AND NOT moving AND last_epoch = lease_epoch "
+            "FROM accounts_whatsappaccount WHERE session_id = %s",
+            (victim,),
+        )[0][0],
+        within=120,
+        what="the cut-off worker's session connected on another worker",
+    )
+    assert stack.phone.stats()["double_connections"] == 0
+    assert "lease expired, stopping session" in stack.processes["worker-3"].log()
+    assert stack.sql(
+        "SELECT count(*) FROM accounts_webhookevent WHERE id > %s AND type = 'qr_code_generated'", (inbox_mark,)
+    ) == [(0,)]
+
+    stack.proxies["worker-3"].restore()
+    stack.wait_until(
+        lambda: (
+            stack.sql(
+                "SELECT count(*) FROM accounts_webhookevent WHERE session_id = %s AND outcome = 'stale_epoch' "
+                "AND worker_id = 'worker-3' AND epoch = %s",
+                (victim, epoch),
+            )[0][0]
+            >= 1
+        ),
+        within=60,
+        what="the cut-off worker's late event refused as stale",
+    )
+    stack.wait_until(
+        lambda: stack.sql("SELECT is_alive FROM accounts_workernode WHERE id = 'worker-3'")[0][0],
+        within=60,
+        what="worker-3 heard from again",
+    )
+    view = stack.worker_call_to("worker-3", "GET", f"/sessions/{victim}")
+    assert view.status_code == 404 or view.json()["state"] == "STOPPED", view.text
+    assert stack.phone.stats()["double_connections"] == 0
+    [(status, worker)] = stack.sql(
+        "SELECT status, worker_id FROM accounts_whatsappaccount WHERE session_id = %s", (victim,)
+    )
+    assert status == "connected" and worker != "worker-3"
