@@ -70,7 +70,7 @@ def test_connect_reaches_the_worker_through_a_real_celery_worker(
     except TimeoutError as exc:
         pytest.fail(f"{exc}\n{log_path.read_text()[-3000:]}")
     assert process.poll() is None, log_path.read_text()[-3000:]
-    assert stand_in_worker.calls_to("POST", "/sessions")[0][2] == {
-        "session_id": session_id,
-        "workspace_id": str(workspace.pk),
-    }
+    command = stand_in_worker.calls_to("POST", "/sessions")[0][2]
+    lease_expires_in_ms = command.pop("lease_expires_in_ms")
+    assert command == {"session_id": session_id, "workspace_id": str(workspace.pk), "epoch": 1, "restore": False}
+    assert lease_expires_in_ms > 0

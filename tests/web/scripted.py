@@ -45,6 +45,7 @@ def account(account_id: int, workspace_id: int, status: str = "qr_scanning", **f
         "qr_expires_at": None,
         "sync_percent": None,
         "worker_id": "worker-1",
+        "moving": False,
         "connected_at": None,
         "created_at": now_iso(),
         "updated_at": now_iso(),
