@@ -39,6 +39,13 @@ def test_sessions_and_outbox_survive_kill_9_of_the_worker(stack):
         what="the pending session scanned on the worker",
     )
     stack.wait_until(lambda: stack.outbox_depth() >= 1, within=30, what="its session_authenticated queued")
+    # The scan is reported at PAIRING, before the page has its credentials: the kill comes once the linked
+    # page has kept them on the worker's disk (its session_ready then waits for the backend to store them).
+    stack.wait_until(
+        lambda: any(pending["session_id"] in str(p) for p in (stack.folder / "sessions").rglob("storage_state.json")),
+        within=30,
+        what="the pending session's credentials on the worker's disk",
+    )
     last_sequence = {s: max(row[2] for row in stack.inbox(s)) for s in (linked["session_id"], pending["session_id"])}
     stack.processes["worker"].kill()
 
