@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
@@ -87,3 +88,11 @@ def worker_node(db, stand_in_worker) -> WorkerNode:
     return WorkerNode.objects.create(
         id="worker-1", base_url=stand_in_worker.base_url, capacity=10, last_heartbeat_at=timezone.now()
     )
+
+
+@pytest.fixture
+def staff_client(db) -> Client:
+    """A superuser signed in to the admin."""
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", None))
+    return client

@@ -1,8 +1,6 @@
 """Every model has a working admin: list pages with their filters and search, the inbox readable."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from backend.accounts.models import WebhookEvent
 from tests.backend.testkit import make_connected
@@ -10,13 +8,6 @@ from tests.backend.testkit import make_connected
 pytestmark = pytest.mark.django_db
 
 MODELS = ["workspace", "membership", "whatsappaccount", "accountstatuschange", "workernode", "webhookevent"]
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", None))
-    return client
 
 
 def test_every_model_has_a_list_page(staff_client, owner, workspace):

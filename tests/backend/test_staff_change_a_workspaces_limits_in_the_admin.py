@@ -5,21 +5,12 @@ accounts". The settings' values are parsed strictly."""
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from backend.accounts.models import Workspace
 from backend.accounts.services import LimitReached, account_create, workspace_limits
 from tests.backend.test_settings_from_environment import assert_refused_at_start
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", None))
-    return client
 
 
 def test_staff_set_a_workspaces_limits_and_the_service_applies_them(staff_client, workspace, worker_node, settings):

@@ -3,7 +3,6 @@ sessions move, which test_drain_moves_each_session_after_its_worker_released_it.
 "Stop draining" gives it sessions again."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
@@ -11,13 +10,6 @@ from backend.accounts.models import WorkerNode
 from backend.accounts.services.placement import worker_pick
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", None))
-    return client
 
 
 @pytest.fixture
