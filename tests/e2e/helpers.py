@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.harness.livestack import ROOT, LiveStack
 from tests.harness.people import PASSWORD
 from tests.harness.waiting import wait_until
@@ -44,6 +46,16 @@ def sign_in(page, stack: LiveStack, username: str, *, workspace_id: int | None =
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/settings/whatsapp-accounts"))
+
+
+def open_live_settings(context, stack: LiveStack, username: str):
+    """A new page signed in as ``username``, its WebSocket live, marked so that a reload would show
+    (``window.__sameDocument`` is gone if the page reloads)."""
+    page = context.new_page()
+    sign_in(page, stack, username)
+    expect(page.locator("#live-mode")).to_have_attribute("data-mode", "live")
+    page.evaluate("() => { window.__sameDocument = true; }")
+    return page
 
 
 def shown_qr(page, workspace_id: int, account_id: int | None = None, *, timeout: float = 20.0) -> str:

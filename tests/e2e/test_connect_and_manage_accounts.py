@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Shots, panel_account_id, shown_qr, sign_in
+from tests.e2e.helpers import Shots, open_live_settings, panel_account_id, shown_qr, sign_in
 from tests.harness.people import make_people
 
 FIRST_PHONE = "6281234567890"
@@ -46,10 +46,7 @@ def connect_and_scan(page, phone, *, workspace_id: int, phone_number: str, shots
 def test_an_owner_connects_two_phones_and_manages_them_live(context, stack, phone, people, request):
     shots = Shots(request.node.name)
     olivia = people["olivia"]
-    page = context.new_page()
-    sign_in(page, stack, "olivia")
-    expect(page.locator("#live-mode")).to_have_attribute("data-mode", "live")
-    page.evaluate("() => { window.__sameDocument = true; }")  # gone if the page reloads
+    page = open_live_settings(context, stack, "olivia")
     shots(page, "signed-in")
 
     # Connect the first phone: it becomes connected and primary, with its number formatted.

@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Shots, panel_account_id, shown_qr, sign_in
+from tests.e2e.helpers import Shots, open_live_settings, panel_account_id, shown_qr
 from tests.harness.people import make_people
 
 SIMULATOR_PROFILE = "realistic"
@@ -72,10 +72,7 @@ def phase(shown: dict) -> str:
 def test_the_page_shows_the_scan_then_the_sync_then_the_number(context, stack, phone, people, request):
     shots = Shots(request.node.name)
     lena = people["lena"]
-    page = context.new_page()
-    sign_in(page, stack, "lena")
-    expect(page.locator("#live-mode")).to_have_attribute("data-mode", "live")
-    page.evaluate("() => { window.__sameDocument = true; }")
+    page = open_live_settings(context, stack, "lena")
     page.click("#connect-button")
     dialog = page.locator("#connect-dialog")
     account_id = panel_account_id(page)
