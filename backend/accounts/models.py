@@ -137,9 +137,16 @@ class StatusReason(enum.StrEnum):
 DELETED_PREFIX = "DELETED:"
 
 
-# Disconnected only because the session lost its worker or its lease: the same session is started again, from
-# its auth, by its worker when it is back or by another one (docs/design.md "Many workers").
-RESTARTABLE_REASONS = (StatusReason.WORKER_LOST, DisconnectReason.LEASE_EXPIRED)
+# Disconnected for a while, the session still wanted where it is: it lost its worker or its lease (the same
+# session is started again, from its auth, by its worker when it is back or by another one: docs/design.md
+# "Many workers"), or its worker is bringing it back itself (a crashed page reopened, a lost connection
+# awaited). Its lease stays listed in the heartbeat's answer meanwhile, or the worker would let it go.
+RESTARTABLE_REASONS = (
+    StatusReason.WORKER_LOST,
+    DisconnectReason.LEASE_EXPIRED,
+    DisconnectReason.BROWSER_CRASHED,
+    DisconnectReason.CONNECTION_LOST,
+)
 
 
 class AccountQuerySet(models.QuerySet):

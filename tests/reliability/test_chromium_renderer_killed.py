@@ -66,11 +66,15 @@ def test_a_killed_renderer_is_reported_and_the_account_comes_back(stack):
         within=30,
         what="the crash reported to the backend",
     )
-    stack.wait_until(
-        lambda: statuses(stack, account["id"])[-1] == ("connected", ""),
-        within=120,  # the warm pages' renderers die too, and are reopened beside it on a busy machine
-        what="the account connected again",
-    )
+    try:
+        stack.wait_until(
+            lambda: statuses(stack, account["id"])[-1] == ("connected", ""),
+            within=120,  # the warm pages' renderers die too, and are reopened beside it on a busy machine
+            what="the account connected again",
+        )
+    except TimeoutError as exc:  # say what the account went through, and what the worker logged
+        worker_log = stack.processes["worker"].log()[-8000:]
+        raise AssertionError(f"{exc}; statuses {statuses(stack, account['id'])}\n{worker_log}") from exc
     back = stack.account(account["id"], token=olga.token)
     assert (back["phone_number"], back["is_primary"]) == (PHONE, True)
     after = [row[1] for row in stack.inbox(account["session_id"]) if row[2] > last]
