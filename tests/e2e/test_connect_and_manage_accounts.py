@@ -39,7 +39,7 @@ def connect_and_scan(page, phone, *, workspace_id: int, phone_number: str, shots
     shots.timing(f"{step}: click -> QR on screen (s)", time.monotonic() - clicked)
     expect(dialog.locator("[data-qr-countdown]")).to_contain_text("This code stays valid for")
     shots(page, f"{step}-qr")
-    phone.scan(shown_qr(page, workspace_id, account_id), phone_number=phone_number)
+    phone.scan_shown(lambda: shown_qr(page, workspace_id, account_id), phone_number=phone_number)
     return account_id
 
 
@@ -116,7 +116,7 @@ def test_an_owner_connects_two_phones_and_manages_them_live(context, stack, phon
     expect(dialog.locator("[data-qr] svg")).to_be_visible()
     assert panel_account_id(page) == first
     shots(page, "reconnect-qr")
-    phone.scan(shown_qr(page, olivia.workspace_id, first), phone_number=FIRST_PHONE)
+    phone.scan_shown(lambda: shown_qr(page, olivia.workspace_id, first), phone_number=FIRST_PHONE)
     expect(dialog.locator("[data-connected-text]")).to_have_text("Connected: +62 812-3456-7890")
     dialog.locator("[data-done]").click()
     expect(card(page, first).locator("[data-primary]")).to_be_visible()

@@ -55,7 +55,8 @@ def test_the_settings_page_connects_a_phone_under_its_policy(page, stack, phone)
     page.click("#connect-button")
     dialog = page.locator("#connect-dialog")
     expect(dialog.locator("[data-qr] svg")).to_be_visible()
-    phone.scan(shown_qr(page, person.workspace_id, panel_account_id(page)), phone_number="6281234567890")
+    account_id = panel_account_id(page)
+    phone.scan_shown(lambda: shown_qr(page, person.workspace_id, account_id), phone_number="6281234567890")
     expect(dialog.locator("[data-connected-text]")).to_have_text("Connected: +62 812-3456-7890")
     assert violations(page) == []
 

@@ -35,7 +35,7 @@ def test_the_page_gets_there_by_polling_when_the_websocket_is_blocked(context, s
     account_id = panel_account_id(page)
     expect(page.locator("#connect-dialog [data-qr] svg")).to_be_visible()
     shots(page, "qr-by-polling")
-    phone.scan(shown_qr(page, person.workspace_id, account_id), phone_number="6281399887766")
+    phone.scan_shown(lambda: shown_qr(page, person.workspace_id, account_id), phone_number="6281399887766")
 
     dialog = page.locator("#connect-dialog")
     expect(dialog.locator("[data-connected-text]")).to_have_text("Connected: +62 813-9988-7766")

@@ -77,12 +77,12 @@ def test_the_page_shows_the_scan_then_the_sync_then_the_number(context, stack, p
     dialog = page.locator("#connect-dialog")
     account_id = panel_account_id(page)
     expect(dialog.locator("[data-qr] svg")).to_be_visible()
-    qr = shown_qr(page, lena.workspace_id, account_id)
+    shown_qr(page, lena.workspace_id, account_id)
     page.evaluate(RECORD_WHAT_IS_SHOWN)
     shots(page, "qr")
 
     scanned = time.time()
-    phone.scan(qr, phone_number=PHONE, pushname="Lena")
+    phone.scan_shown(lambda: shown_qr(page, lena.workspace_id, account_id), phone_number=PHONE, pushname="Lena")
     expect(dialog.locator('[data-view="syncing"]')).to_be_visible()  # its text is in the page from the start
     expect(dialog.locator("[data-syncing-text]")).to_have_text(LINKING)
     shots(page, "scanned-linking")

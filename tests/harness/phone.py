@@ -8,7 +8,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from simulator.testing import PhoneClient
+from simulator.testing import PhoneClient, PhoneError
+from tests.harness.waiting import wait_until
 
 
 class Phone:
@@ -31,6 +32,20 @@ class Phone:
             return asyncio.run_coroutine_threadsafe(method(*args, **kwargs), self._loop).result(self.timeout)
 
         return call
+
+    def scan_shown(self, read_qr: Callable[[], str], *, phone_number: str, attempts: int = 4, **device: str) -> Any:
+        """Scan the QR a screen shows now (``read_qr`` reads it), as a person does: if the phone answers that
+        the code expired (it rotated between the reading and the scan: a warm page's code can be near its end,
+        and the instant profile rotates every 4 s), read the screen again and scan the code shown then."""
+        tried: set[str] = set()
+        while True:
+            qr = wait_until(lambda: (shown := read_qr()) not in tried and shown, within=30, what="a new QR code")
+            try:
+                return self.scan(qr, phone_number=phone_number, **device)
+            except PhoneError as error:
+                tried.add(qr)
+                if error.status != 410 or len(tried) >= attempts:
+                    raise
 
     def linked_device(self, phone_number: str) -> dict[str, Any]:
         """The one device linked (and not logged out) as ``phone_number``."""

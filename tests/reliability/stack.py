@@ -117,7 +117,11 @@ class ReliabilityStack(LiveStack):
 
     def link(self, account: dict, *, phone_number: str, token: str, within: float = 120.0) -> dict:
         """The operator shows the account's QR and the phone scans it: the account once connected."""
-        self.scan(self.wait_qr(account["id"], token=token, within=within), phone_number=phone_number)
+
+        def showing() -> str:
+            return self.wait_qr(account["id"], token=token, within=within)
+
+        self.phone.scan_shown(showing, phone_number=phone_number, pushname="Reliability")
         return self.wait_status(account["id"], "connected", token=token, within=within)
 
     def scan(self, qr: str, *, phone_number: str) -> dict:
