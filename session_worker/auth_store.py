@@ -4,8 +4,7 @@
 (``shared.signing.sign_request``), with the session's lease epoch in ``x-lease-epoch`` (docs/contracts.md).
 The worker's disk stays a cache: it uploads the gzip'd storage state before it reports a session ready and
 whenever the periodic save finds it changed, and downloads it when told to run a session it does not hold.
-The ``shared`` layout only: a ``profile`` layout session's state stays on its worker's disk (it cannot move
-without a QR).
+Both layouts keep the same storage state (browser.py), so a session moves between workers of either layout.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from urllib.parse import quote
 import aiohttp
 
 from session_worker.browser import STATE_FILE, BrowserHost, write_atomically
-from session_worker.settings import Layout, Settings
+from session_worker.settings import Settings
 from shared.signing import sign_request
 
 log = logging.getLogger("session_worker.auth_store")
@@ -42,10 +41,6 @@ class AuthStore:
         self.host = host
         self._stored: dict[str, str] = {}  # session id -> sha256 of the gzip'd state the backend holds
 
-    @property
-    def enabled(self) -> bool:
-        return self.settings.layout is Layout.SHARED
-
     def _path(self, session_id: str) -> str:
         return f"/api/v1/whatsapp/sessions/{quote(session_id)}/auth-state"
 
@@ -57,8 +52,6 @@ class AuthStore:
         it now (unreachable, 5xx, 429), retry later. A final refusal (too large, unknown session...) is logged
         and True: the session runs on, it just cannot move without a QR. Raises Fenced when the lease is no
         longer this worker's."""
-        if not self.enabled:
-            return True
         state = self.host.session_dir(session_id) / STATE_FILE
         if not state.is_file():
             return True
@@ -106,8 +99,6 @@ class AuthStore:
     async def download(self, session_id: str, epoch: int) -> bool:
         """Fetch the session's stored state into its local cache; False when the backend holds none. Raises
         Fenced (not this worker's lease) or StateUnreadable; retries while the backend is unreachable."""
-        if not self.enabled:
-            return False
         path = self._path(session_id)
         delay = self.settings.webhook_retry_base_s
         while True:

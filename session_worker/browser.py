@@ -7,7 +7,10 @@ Two layouts (SESSION_LAYOUT):
   renamed, and restores it into the next context. Nothing depends on Chromium flushing its own files, so a
   ``kill -9`` of the whole process group keeps every session that had reached READY.
 - ``profile``: a persistent Chromium profile directory per session (whatsapp-web.js's LocalAuth); each
-  session is its own browser process and its auth is whatever Chromium has flushed to disk.
+  session is its own browser process and its auth is whatever Chromium has flushed to disk. Once ready, the
+  worker also saves the context's storage as the shared layout does: that copy is what moves to another worker
+  (auth_store.py), and a profile opened without its own linked profile (the session came from elsewhere) is
+  seeded from it before the page loads.
 """
 
 from __future__ import annotations
@@ -155,8 +158,12 @@ class BrowserHost:
 
     def has_auth(self, session_id: str) -> bool:
         directory = self.session_dir(session_id)
-        if self.settings.layout is Layout.SHARED:
-            return (directory / STATE_FILE).is_file()
+        if (directory / STATE_FILE).is_file():
+            return True
+        return self.settings.layout is Layout.PROFILE and self._has_linked_profile(session_id)
+
+    def _has_linked_profile(self, session_id: str) -> bool:
+        directory = self.session_dir(session_id)
         return (directory / LINKED_MARKER).is_file() and (directory / PROFILE_DIR).is_dir()
 
     async def open_context(self, session_id: str | None) -> BrowserContext:
@@ -181,8 +188,12 @@ class BrowserHost:
             assert self._playwright is not None
             assert session_id is not None, "the profile layout has no warm pages"
             profile = self.session_dir(session_id) / PROFILE_DIR
+            state = self.session_dir(session_id) / STATE_FILE
+            seed = state.is_file() and not self._has_linked_profile(session_id)  # it came from another worker
+            if seed:
+                await asyncio.to_thread(shutil.rmtree, profile, True)  # a profile left half-made, never linked
             profile.mkdir(parents=True, exist_ok=True)
-            return await self._playwright.chromium.launch_persistent_context(
+            context = await self._playwright.chromium.launch_persistent_context(
                 profile,
                 executable_path=self.settings.chromium_path,
                 args=CHROMIUM_ARGS,
@@ -190,14 +201,19 @@ class BrowserHost:
                 timeout=timeout_ms,
                 **NO_SIGNAL_HANDLING,
             )
+            if seed:
+                await context.set_storage_state(state)
+                log.info("profile seeded from the stored auth state", extra={"session_id": session_id})
+            return context
 
     async def save_auth(self, session_id: str, context: BrowserContext) -> None:
-        """Keep the session's auth on disk, flushed, before anyone is told it is ready."""
-        if self.settings.layout is Layout.SHARED:
-            state = await context.storage_state(indexed_db=True)
-            data = json.dumps(state).encode()
-            await asyncio.to_thread(write_atomically, self.session_dir(session_id) / STATE_FILE, data)
-        else:
+        """Keep the session's auth on disk, flushed, before anyone is told it is ready: its storage state (what
+        opens it in a new context, here or on another worker), and in the profile layout the mark that its own
+        profile is linked."""
+        state = await context.storage_state(indexed_db=True)
+        data = json.dumps(state).encode()
+        await asyncio.to_thread(write_atomically, self.session_dir(session_id) / STATE_FILE, data)
+        if self.settings.layout is Layout.PROFILE:
             marker = self.session_dir(session_id) / LINKED_MARKER
             await asyncio.to_thread(write_atomically, marker, b"1\n")
 
