@@ -49,7 +49,8 @@ def qr_lifetime_s(qr_count: int) -> int:
     return FIRST_QR_LIFETIME_S if qr_count <= 1 else NEXT_QR_LIFETIME_S
 
 
-INIT_SCRIPT = r"""
+INIT_SCRIPT = (
+    r"""
 (() => {
   if (window.top !== window) return;               // frames are not the app
   const report = (kind, data) => {
@@ -90,13 +91,15 @@ INIT_SCRIPT = r"""
     Socket.on("change:hasSynced", (_model, synced) => { if (synced) report("synced"); });
     Conn.on("change:ref", () => qr());
     Cmd.on("logout_from_bridge", () => report("logout"));
-    Cmd.on("offline_progress_update_from_bridge", () => {
+    const progress = () => {
       try { report("sync_progress", need("WAWebOfflineHandler").OfflineMessageHandler.getOfflineDeliveryProgress()); }
       catch (e) { report("probe_error", "sync progress: " + String(e && e.message || e)); }
-    });
+    };
+    Cmd.on("offline_progress_update_from_bridge", progress);
     report("boot", { version: String(window.Debug.VERSION), state: Socket.state, has_synced: !!Socket.hasSynced });
     qr();
     if (Socket.hasSynced) report("synced");
+    else if (Socket.state === "__CONNECTED__") progress();  // a sync under way before the hook: where it is now
   }
 
   let tries = 0;
@@ -110,7 +113,10 @@ INIT_SCRIPT = r"""
     try { hook(); } catch (e) { report("probe_error", "hook: " + String(e && e.message || e)); }
   }, 25);
 })();
-""".replace("__BINDING__", BINDING).replace("__UNPAIRED__", UNPAIRED_STATE)
+""".replace("__BINDING__", BINDING)
+    .replace("__UNPAIRED__", UNPAIRED_STATE)
+    .replace("__CONNECTED__", CONNECTED_STATE)
+)
 
 # Read once the page has synced. Returns the phone user (never a LID) and Conn's description of the device.
 ME_PROBE = r"""

@@ -24,11 +24,17 @@ def linking_events(events) -> list[tuple[str, object]]:
     return [(e.type, e.data.get("percent")) for e in events if e.type != "qr_code_generated"]
 
 
-EXPECTED = [
-    ("session_authenticated", None),
-    *[("session_sync_progress", percent) for percent in SYNC],
-    ("session_ready", None),
-]
+def assert_login_then_sync_then_ready(events) -> None:
+    """Authenticated, then the sync's progress rising to 100 in the simulator's steps, then ready. The page's
+    script hooks the sync after the page's reload, so on a busy machine the first step can come before it
+    (docs/worker.md): at least the last steps are reported, never out of order."""
+    kinds = linking_events(events)
+    assert kinds[0] == ("session_authenticated", None), kinds
+    assert kinds[-1] == ("session_ready", None), kinds
+    assert {kind for kind, _ in kinds[1:-1]} == {"session_sync_progress"}, kinds
+    progress = [percent for _, percent in kinds[1:-1]]
+    assert progress == SYNC[-len(progress) :], kinds
+    assert len(progress) >= 2, kinds
 
 
 async def test_a_scan_reports_authenticated_then_the_sync_progress_then_ready(start_worker, receiver, sim):
@@ -37,7 +43,7 @@ async def test_a_scan_reports_authenticated_then_the_sync_progress_then_ready(st
 
     await link(worker, sim, receiver, sid, "5511999990023")
 
-    assert linking_events(receiver.of(sid)) == EXPECTED
+    assert_login_then_sync_then_ready(receiver.of(sid))
     assert receiver.of(sid, "session_ready")[0].data["phone_number"] == "5511999990023"
     status, view = await worker.call("GET", f"/sessions/{sid}")
     assert status == 200
@@ -54,6 +60,6 @@ async def test_a_restore_reports_authenticated_then_the_sync_progress_then_ready
     again = await start_worker()
     await receiver.wait_for(lambda e: e.session_id == sid and e.type == "session_ready", after=len(receiver.events))
 
-    assert linking_events(receiver.of(sid)[before:]) == EXPECTED
+    assert_login_then_sync_then_ready(receiver.of(sid)[before:])
     assert not receiver.of(sid, "qr_code_generated")[1:]
     assert again.manager.get(sid).state == "READY"
