@@ -1,4 +1,4 @@
-"""The rate limit counts a request in one round trip to Redis (INCR, EXPIRE NX and PTTL in one MULTI/EXEC):
+"""The rate limit counts a request in one round trip to Redis (INCR, EXPIRE NX and PTTL, pipelined):
 the window is opened by its first request and not moved by later ones, and over the limit Retry-After is what
 is left of it."""
 
