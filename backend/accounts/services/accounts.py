@@ -36,6 +36,7 @@ from backend.accounts.services.common import (
     session_logout_after_commit,
     session_start_after_commit,
     session_stop_after_commit,
+    update_returning,
 )
 from backend.accounts.services.limits import workspace_check_connect
 from backend.accounts.services.placement import worker_pick
@@ -89,10 +90,10 @@ def account_qr_show_if_newer(
     *, session_id: str, workspace_id: int | None, epoch: int, sequence: int, qr: str, qr_count: int, expires_in: int
 ) -> WhatsAppAccount | None:
     """The webhook's hot path: a newer QR for a live account that already shows QRs, applied with one
-    conditional UPDATE (it locks the row only while it writes, and the sequence rule is part of its WHERE) and
-    broadcast after the commit. None when it does not apply as is (unknown session, another workspace, deleted,
-    not showing QRs, moving, another epoch than the lease's, or not newer): the caller then takes the path
-    that locks and tells those apart.
+    conditional ``UPDATE ... RETURNING`` (it locks the row only while it writes, the sequence rule is part of its
+    WHERE, and the changed row comes back with it: nothing is read again) and broadcast after the commit. None
+    when it does not apply as is (unknown session, another workspace, deleted, not showing QRs, moving, another
+    epoch than the lease's, or not newer): the caller then takes the path that locks and tells those apart.
 
     Only the account row changes, and no primary flag or phone number, so the workspace row is not locked.
     The QR is not drawn here: the broadcast carries the QR string, and its SVG is drawn on demand (qr.svg).
@@ -103,7 +104,8 @@ def account_qr_show_if_newer(
     ).filter(Q(last_sequence__isnull=True) | Q(last_epoch=epoch, last_sequence__lt=sequence))
     if workspace_id is not None:
         matching = matching.filter(workspace_id=workspace_id)
-    applied = matching.update(
+    account = update_returning(
+        matching,
         qr_code=qr,
         qr_count=qr_count,
         qr_expires_at=now + dt.timedelta(seconds=expires_in),
@@ -111,9 +113,8 @@ def account_qr_show_if_newer(
         last_sequence=sequence,
         updated_at=now,
     )
-    if not applied:
+    if account is None:
         return None
-    account = WhatsAppAccount.objects.get(session_id=session_id)
     broadcast.announce(account, MessageType.QR_CODE_GENERATED)
     return account
 

@@ -3,7 +3,9 @@ session's worker, queued for after the commit."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Model, QuerySet
+from django.db.models.sql import UpdateQuery
 
 from backend.accounts.models import WhatsAppAccount, Workspace
 
@@ -38,6 +40,38 @@ def account_lock(*, account_id: int, workspace_id: int | None = None) -> tuple[W
     workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
     account = WhatsAppAccount.objects.select_for_update().get(pk=account_id)
     return workspace, account
+
+
+def update_returning(matching: QuerySet, **values) -> Model | None:
+    """``matching.update(**values)`` in one ``UPDATE ... RETURNING`` statement: the changed row comes back with
+    its new values (every column), so it is not read again. None when no row matched. For a queryset that
+    names one row at most (a unique column), filtered on the model's own columns.
+
+    The statement is the ORM's own UPDATE (its WHERE and parameters, PostgreSQL and SQLite alike) with a
+    RETURNING clause added: Django 5.2's ``QuerySet.update`` answers only how many rows it changed."""
+    model, connection = matching.model, connections[matching.db]
+    query = matching.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    statement, params = query.get_compiler(matching.db).as_sql()
+    fields = model._meta.concrete_fields
+    returning = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{statement} RETURNING {returning}", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return model.from_db(matching.db, [field.attname for field in fields], _from_db(connection, fields, row))
+
+
+def _from_db(connection, fields, row) -> list:
+    """The row's values as the ORM reads them (SQLite hands datetimes and booleans back raw)."""
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(field.model._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = convert(value, column, connection)
+        values.append(value)
+    return values
 
 
 # --- commands to the worker, sent by Celery tasks once the transaction commits ---------------------------
