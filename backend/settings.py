@@ -173,7 +173,7 @@ KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "wa")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "backend.channel_layer.ChannelLayer",  # channels_redis, riding out a Redis restart
             "CONFIG": {
                 # socket_timeout None: the layer's blocking read waits for messages; redis-py 8's 5 s default
                 # would end every idle WebSocket after 5 s (django/channels_redis#422).

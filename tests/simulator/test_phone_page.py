@@ -1,6 +1,19 @@
 """The phone's human page lists the QR codes on screen and links a device with a click."""
 
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from simulator.testing import RunningSimulator, running_simulator
 from tests.simulator.conftest import open_tab
+
+
+@pytest_asyncio.fixture(loop_scope="package")
+async def sim() -> AsyncIterator[RunningSimulator]:
+    """The first QR lives a minute, as on the real site: the phone page's row holds the code shown when the page
+    loaded, and the instant profile's 8 s could rotate it away before the click on a busy machine."""
+    async with running_simulator("instant", first_qr_lifetime=60.0) as simulator:
+        yield simulator
 
 
 async def test_phone_page_scans_a_qr_and_lists_the_device(browser, sim):

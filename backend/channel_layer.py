@@ -1,0 +1,67 @@
+"""The Redis channel layer (channels_redis), riding out a restart of Redis.
+
+Once Redis has restarted, every connection channels_redis keeps in its pools is dead, and the first command on
+each fails with ``ConnectionError``. Here the first such error drops every idle connection of the pool (they
+are all dead alike; the ones in use fail on their own), so later calls open fresh ones, and a call that sends
+(``send``, ``group_add``, ``group_discard``, ``group_send``) is made again, a few times: a dead connection fails
+before the new server has read anything. A receive is not made again: a WebSocket consumer whose receive
+fails is closed, and the page opens its socket again and catches up from the API, which is right, since its
+group memberships and the messages of the outage are gone with the old server. A Redis that is really down
+still fails every call, after about a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels_redis.core import RedisChannelLayer
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+PAUSE_S = 0.1  # before attempt n, n x this: about a second in all when Redis is really down
+
+
+class ChannelLayer(RedisChannelLayer):
+    async def _drop_idle_connections(self) -> None:
+        for index in range(self.ring_size):
+            await self.connection(index).connection_pool.disconnect(inuse_connections=False)
+
+    async def _again(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await call()
+            except RedisConnectionError as error:
+                await self._drop_idle_connections()
+                if attempt == ATTEMPTS:
+                    raise
+                log.warning("channel layer: %s failed (%s), trying again on a fresh connection", what, error)
+                await asyncio.sleep(PAUSE_S * attempt)
+        raise AssertionError("unreachable")
+
+    async def receive_single(self, channel):
+        try:
+            return await super().receive_single(channel)
+        except RedisConnectionError:
+            await self._drop_idle_connections()
+            raise
+
+    async def send(self, channel, message):
+        send = super().send
+        return await self._again("send", lambda: send(channel, message))
+
+    async def group_add(self, group, channel):
+        group_add = super().group_add
+        return await self._again("group_add", lambda: group_add(group, channel))
+
+    async def group_discard(self, group, channel):
+        group_discard = super().group_discard
+        return await self._again("group_discard", lambda: group_discard(group, channel))
+
+    async def group_send(self, group, message):
+        group_send = super().group_send
+        return await self._again("group_send", lambda: group_send(group, message))
