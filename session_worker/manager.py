@@ -73,6 +73,11 @@ class SessionManager:
     def active_count(self) -> int:
         return sum(1 for session in self.sessions.values() if session.active)
 
+    def restoring_count(self) -> int:
+        """Sessions opening from their kept auth (or fetching it) that are not ready yet: they show no QR."""
+        opening = (SessionState.STARTING, SessionState.AUTHENTICATED)
+        return sum(1 for s in self.sessions.values() if (s.restoring or s.fetch_auth) and s.state in opening)
+
     def states(self) -> dict[str, dict[str, Any]]:
         """What the heartbeat reports: each session's state and the lease epoch it runs under."""
         return {sid: {"state": s.state.value, "epoch": s.epoch} for sid, s in self.sessions.items()}
