@@ -68,8 +68,8 @@ class BrowserHost:
         self.metrics = metrics
         self.root = settings.session_data_dir / "sessions"
         self.launches = asyncio.Semaphore(settings.max_concurrent_launches)
-        # Contexts opened from kept auth (a restore, a session moved here) show no QR: they do not queue behind
-        # new sessions racing for their first QR, and have a larger bound of their own.
+        # Contexts opened from kept auth (a restore, a session moved here) show no QR: they have a bound of their
+        # own, so that they never queue behind new sessions racing for their first QR (nor these behind them).
         self.restores = asyncio.Semaphore(settings.max_concurrent_restores)
         self.launching = 0  # contexts being opened or waiting for their turn (the warm page pool yields to them)
         self.on_browser_lost: Callable[[], None] = lambda: None
