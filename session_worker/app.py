@@ -87,15 +87,16 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _warm_pages(app: web.Application) -> AsyncIterator[None]:
-    """The warm page pool, filled after the restore has queued its sessions (it yields to their launches)."""
-    pool = WarmPagePool(settings=app[SETTINGS], host=app[HOST], metrics=app[METRICS])
+    """The warm page pool, filled after the restore has queued its sessions (it waits until they are ready)."""
+    manager = app[MANAGER]
+    pool = WarmPagePool(settings=app[SETTINGS], host=app[HOST], metrics=app[METRICS], restoring=manager.restoring_count)
     app[WARM_PAGES] = pool
-    app[MANAGER].warm_pages = pool
+    manager.warm_pages = pool
     try:
         await pool.start()
         yield
     finally:
-        app[MANAGER].warm_pages = None
+        manager.warm_pages = None
         await pool.close()
 
 

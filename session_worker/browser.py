@@ -71,6 +71,9 @@ class BrowserHost:
         self.metrics = metrics
         self.root = settings.session_data_dir / "sessions"
         self.launches = asyncio.Semaphore(settings.max_concurrent_launches)
+        # Contexts opened from kept auth (a restore, a session moved here) show no QR: they have a bound of their
+        # own, so that they never queue behind new sessions racing for their first QR (nor these behind them).
+        self.restores = asyncio.Semaphore(settings.max_concurrent_restores)
         self.launching = 0  # contexts being opened or waiting for their turn (the warm page pool yields to them)
         self.on_browser_lost: Callable[[], None] = lambda: None
         self._playwright: Playwright | None = None
@@ -168,7 +171,8 @@ class BrowserHost:
 
     async def open_context(self, session_id: str | None) -> BrowserContext:
         """A fresh context for ``session_id`` holding its kept auth, if any (None: an empty context, for the warm
-        page pool; shared layout only). Bounded by MAX_CONCURRENT_LAUNCHES."""
+        page pool; shared layout only). Bounded by MAX_CONCURRENT_RESTORES when it holds kept auth, otherwise by
+        MAX_CONCURRENT_LAUNCHES."""
         timeout_ms = self.settings.page_timeout_s * 1000
         self.launching += 1
         try:
@@ -180,7 +184,8 @@ class BrowserHost:
         return context
 
     async def _launch(self, session_id: str | None, timeout_ms: float) -> BrowserContext:
-        async with self.launches:
+        restoring = session_id is not None and self.has_auth(session_id)
+        async with self.restores if restoring else self.launches:
             if self.settings.layout is Layout.SHARED:
                 browser = await self._ensure_browser()
                 state = None if session_id is None else self.session_dir(session_id) / STATE_FILE

@@ -61,6 +61,7 @@ class SessionManager:
         self.host = host
         self.metrics = metrics
         self.sessions: dict[str, Session] = {}
+        self.releasing: set[str] = set()  # sessions being let go to another worker: not reported in heartbeats
         self._tasks: dict[str, asyncio.Task] = {}
         self._lock = asyncio.Lock()  # one start at a time: the capacity check and the start are one step
         self.warm_pages: WarmPagePool | None = None  # set by the app once the pool is up
@@ -73,9 +74,19 @@ class SessionManager:
     def active_count(self) -> int:
         return sum(1 for session in self.sessions.values() if session.active)
 
+    def restoring_count(self) -> int:
+        """Sessions opening from their kept auth (or fetching it) that are not ready yet: they show no QR."""
+        opening = (SessionState.STARTING, SessionState.AUTHENTICATED)
+        return sum(1 for s in self.sessions.values() if (s.restoring or s.fetch_auth) and s.state in opening)
+
     def states(self) -> dict[str, dict[str, Any]]:
-        """What the heartbeat reports: each session's state and the lease epoch it runs under."""
-        return {sid: {"state": s.state.value, "epoch": s.epoch} for sid, s in self.sessions.items()}
+        """What the heartbeat reports: each session's state and the lease epoch it runs under. Not a session being
+        released: its STOPPED, read by the backend while the session moves, would disconnect it on its new worker."""
+        return {
+            sid: {"state": s.state.value, "epoch": s.epoch}
+            for sid, s in self.sessions.items()
+            if sid not in self.releasing
+        }
 
     def refresh_gauges(self) -> None:
         counts = collections.Counter(session.state for session in self.sessions.values())
@@ -194,18 +205,22 @@ class SessionManager:
         the backend's (an event now could land after the session's new lease and be refused anyway)."""
         session = self.get(session_id)
         self._check_epoch(session, epoch)
-        await self._cancel(session)
-        await session.leave(note="released", save=upload)
-        self.leases.forget(session_id)
-        if upload:
-            try:
-                if not await self.auth_store.upload(session_id, session.epoch):
-                    raise SessionError(503, "backend_unreachable", "the final auth state could not be stored")
-            except Fenced:
-                log.warning("fenced", extra=session.log_extra(detail="the lease moved before the release"))
-        await self.host.wipe_auth(session_id)
-        self.auth_store.forget(session_id)
-        self._forget(session, released=True)
+        self.releasing.add(session_id)
+        try:
+            await self._cancel(session)
+            await session.leave(note="released", save=upload)
+            self.leases.forget(session_id)
+            if upload:
+                try:
+                    if not await self.auth_store.upload(session_id, session.epoch):
+                        raise SessionError(503, "backend_unreachable", "the final auth state could not be stored")
+                except Fenced:
+                    log.warning("fenced", extra=session.log_extra(detail="the lease moved before the release"))
+            await self.host.wipe_auth(session_id)
+            self.auth_store.forget(session_id)
+            self._forget(session, released=True)
+        finally:
+            self.releasing.discard(session_id)
         log.info("session released", extra=session.log_extra(epoch=session.epoch))
         return session
 

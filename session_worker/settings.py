@@ -39,6 +39,7 @@ class Settings:
     max_sessions: int = 50
     layout: Layout = Layout.SHARED
     max_concurrent_launches: int = 2
+    max_concurrent_restores: int = 2
     warm_pages: int = 2
     page_timeout_s: float = 30.0
     heartbeat_interval_s: float = 5.0
@@ -82,6 +83,7 @@ class Settings:
             max_sessions=_integer(env, "MAX_SESSIONS", 50, minimum=1, maximum=10_000),
             layout=_layout(env),
             max_concurrent_launches=_integer(env, "MAX_CONCURRENT_LAUNCHES", 2, minimum=1, maximum=64),
+            max_concurrent_restores=_integer(env, "MAX_CONCURRENT_RESTORES", 2, minimum=1, maximum=64),
             warm_pages=_integer(env, "WARM_PAGES", 2, minimum=0, maximum=64),
             page_timeout_s=_number(env, "PAGE_TIMEOUT_S", 30.0),
             heartbeat_interval_s=_number(env, "HEARTBEAT_INTERVAL_S", 5.0),

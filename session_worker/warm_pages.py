@@ -11,8 +11,9 @@ load. A session that restores a linked login never takes one (its context must h
 - Only a page still on its first QR is handed out. A page whose first QR has rotated away, whose QRs ran out
   (``UNPAIRED_IDLE``), that crashed, closed or left the unlinked state is closed and replaced by a fresh one:
   a session always starts with the whole life of its QRs ahead of it.
-- Refilled in the background, one page at a time, and only while no session is waiting for a context: a
-  burst of starts never queues behind the pool.
+- Refilled in the background, one page at a time, and only while no session is waiting for a context and
+  none is opening from its kept auth (restored after a restart, moved here) until it is ready: a burst of
+  starts never queues behind the pool, and restored pages do not share the cores with pool pages loading.
 - Pool pages belong to no session: they count in ``/health`` and the metrics, never against MAX_SESSIONS,
   and send no events.
 """
@@ -24,6 +25,7 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from session_worker import whatsapp_web as wa
@@ -80,10 +82,13 @@ class WarmPage:
 
 
 class WarmPagePool:
-    def __init__(self, *, settings: Settings, host: BrowserHost, metrics: Metrics) -> None:
+    def __init__(
+        self, *, settings: Settings, host: BrowserHost, metrics: Metrics, restoring: Callable[[], int] = lambda: 0
+    ) -> None:
         self.settings = settings
         self.host = host
         self.metrics = metrics
+        self.restoring = restoring  # how many sessions are opening from their kept auth (the pool waits for them)
         self.size = pool_size(settings)
         self._pages: list[WarmPage] = []
         self._changed = asyncio.Event()
@@ -135,7 +140,12 @@ class WarmPagePool:
     async def _keep_filled(self) -> None:
         while True:
             await self._drop_stale()
-            can_open = self.host.ready and self.host.launching == 0 and time.monotonic() >= self._paused_until
+            can_open = (
+                self.host.ready
+                and self.host.launching == 0
+                and self.restoring() == 0
+                and time.monotonic() >= self._paused_until
+            )
             if len(self._pages) < self.size and can_open:
                 await self._warm_one()
                 continue

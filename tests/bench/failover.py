@@ -6,8 +6,8 @@ connected on another worker under its new lease (``last_epoch = lease_epoch``, n
 for them after the kill (goal 0) and how often the simulator saw one login on two pages (goal 0).
 
 Drain: then every session, now on workers 2 and 3, is gathered on worker-3 (worker-2 drained), and worker-3
-is drained (``manage.py worker_drain``, batches of 3) -> the time until all are connected on worker-2, QRs and
-double connections again.
+is drained (``manage.py worker_drain --batch 3``: at most 3 sessions between workers at any time) -> the time
+until all are connected on worker-2, QRs and double connections again.
 
 Synchronous (the reliability stack's helpers), run in a thread by ``python -m tests.bench``.
 """

@@ -43,6 +43,8 @@ def test_a_missing_required_value_names_the_variable(name):
         ("MAX_SESSIONS", "0"),
         ("WARM_PAGES", "-1"),
         ("WARM_PAGES", "two"),
+        ("MAX_CONCURRENT_RESTORES", "0"),
+        ("MAX_CONCURRENT_RESTORES", "eight"),
         ("WORKER_PORT", "70000"),
         ("SESSION_LAYOUT", "docker"),
         ("PAGE_TIMEOUT_S", "-1"),

@@ -1,13 +1,14 @@
 """Draining a worker (for a deploy): every session moves off it, a few at a time, without a new QR.
 
 The worker is marked draining first, so that it takes no new session (``placement.worker_pick`` skips it);
-it keeps renewing the leases it holds until they move. Then, batch after batch, for each session:
+it keeps renewing the leases it holds until they move. Then, a few at a time, for each session:
 1. the worker releases it (``POST /sessions/<id>/release``): it stops the page and stores the final auth state
    on the backend under its lease, and will not start that lease again;
 2. only then the session moves (a new lease on another worker, which opens it from that state).
 A worker that cannot be reached is not moved from: its sessions move by failover once their leases expire.
-Each batch is given time to be ready on its new worker before the next one goes, so that at most ``batch``
-sessions are between two workers at any time. Running it again carries on where it stopped.
+At most ``batch`` sessions are between two workers at any time: the next one is released as soon as one of
+those is ready on its new worker (a window that slides, not batches that wait for their slowest). Running it
+again carries on where it stopped.
 """
 
 from __future__ import annotations
@@ -55,10 +56,9 @@ def _release(client: WorkerClient, account: WhatsAppAccount) -> bool:
         return False
 
 
-def _wait_ready(account_ids: list[int], deadline: float) -> None:
-    """Until none of the accounts is moving any more (ready on its new worker, showing its new QR, or ended)."""
-    while time.monotonic() < deadline and WhatsAppAccount.objects.filter(pk__in=account_ids, moving=True).exists():
-        time.sleep(POLL_S)
+def _still_moving(account_ids: list[int]) -> list[int]:
+    """Those of the accounts still moving (not yet ready on their new worker, showing their new QR, or ended)."""
+    return list(WhatsAppAccount.objects.filter(pk__in=account_ids, moving=True).values_list("pk", flat=True))
 
 
 def worker_drain(
@@ -75,13 +75,16 @@ def worker_drain(
     client = WorkerClient(worker.base_url)
     result = DrainResult(worker_id=worker_id, total=_held(worker_id).count())
     skipped: set[int] = set()
+    in_flight: list[int] = []  # moved, not ready on their new worker yet
     with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="drain") as pool:
         while time.monotonic() < deadline:
+            in_flight = _still_moving(in_flight)
             remaining = _held(worker_id).exclude(pk__in=skipped)
-            # A session finishing its link has no auth state yet: it goes in a later batch, once connected.
-            pending = list(remaining.exclude(status=AccountStatus.AUTHENTICATED).order_by("workspace_id", "id")[:batch])
+            # A session finishing its link has no auth state yet: it goes later, once connected.
+            ready_to_go = remaining.exclude(status=AccountStatus.AUTHENTICATED).order_by("workspace_id", "id")
+            pending = list(ready_to_go[: batch - len(in_flight)]) if len(in_flight) < batch else []
             if not pending:
-                if not remaining.exists():
+                if not in_flight and not remaining.exists():
                     break
                 time.sleep(POLL_S)
                 continue
@@ -93,7 +96,7 @@ def worker_drain(
                 if account_move(account_id=account.pk, epoch=account.lease_epoch, why="drain") is None:
                     skipped.add(account.pk)  # no room elsewhere: it starts again where it was
             moving = [a.pk for a in released if a.pk not in skipped]
-            _wait_ready(moving, deadline)
+            in_flight += moving
             result.moved += len(moving)
             if on_progress is not None:
                 on_progress(result)
