@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from backend.accounts.models import ENDED_STATUSES, LINKED_STATUSES, StatusReason, WhatsAppAccount, WorkerNode
 from backend.accounts.services.accounts import account_disconnect
-from backend.accounts.services.common import session_stop_after_commit
+from backend.accounts.services.common import account_lock, session_stop_after_commit
 from backend.accounts.services.leases import worker_leases
 from shared.events import SessionState
 
@@ -94,12 +94,34 @@ def worker_reconcile(
             to_disconnect.append(account)
     # Workspaces are locked one at a time in id order, so two reconciliations cannot deadlock.
     for account in sorted(to_disconnect, key=lambda a: (a.workspace_id, a.pk)):
-        actions["disconnect"].append(account.session_id)
-        reason = StatusReason.worker_reported(SessionState(reported[account.session_id]["state"]))
-        account_disconnect(account_id=account.pk, reason=reason)
+        report = reported[account.session_id]
+        reason = StatusReason.worker_reported(SessionState(report["state"]))
+        if account_disconnect_if_still_reported(
+            account_id=account.pk, worker_id=worker_id, epoch=report["epoch"], reason=reason, observed_at=observed_at
+        ):
+            actions["disconnect"].append(account.session_id)
     if any(actions.values()):
         log.info("worker %s: reconciled %s", worker_id, {k: len(v) for k, v in actions.items()})
     return actions
+
+
+@transaction.atomic
+def account_disconnect_if_still_reported(
+    *, account_id: int, worker_id: str, epoch: int, reason: str, observed_at: dt.datetime
+) -> bool:
+    """Disconnect the account as its worker reported it, if that report still applies with the account locked:
+    the rows were read before the lock, and since then the session may have moved (a drain or a failover
+    commits a new lease) or reported itself again. False when nothing changed."""
+    _, account = account_lock(account_id=account_id)
+    still = (
+        not account.is_deleted
+        and (account.worker_id, account.lease_epoch) == (worker_id, epoch)
+        and account.status in LINKED_STATUSES
+        and account.status_changed_at < observed_at
+    )
+    if still:
+        account_disconnect(account_id=account_id, reason=reason)
+    return still
 
 
 def workers_mark_dead(*, now: dt.datetime | None = None) -> list[str]:
