@@ -78,11 +78,15 @@ class PageRecorder:
         return [e.kind for e in self.events]
 
     async def wait_for(self, kind: str, value: Any = None, *, within: float = 10.0) -> Recorded:
-        """The first event of ``kind`` (with ``value`` if given), waiting for it if needed."""
+        """The first event of ``kind`` (with ``value`` if given), waiting for it if needed. A ``state`` is also
+        found in a ``boot`` that saw it: the recorder hooks in by polling, as clients do, and on a busy machine
+        can attach after the page reached the state (a navigation's ``UNPAIRED``, say)."""
 
         def found() -> Recorded | None:
             for event in self.events:
                 if event.kind == kind and (value is None or event.data.get("value") == value):
+                    return event
+                if kind == "state" and value is not None and event.kind == "boot" and event.data["state"] == value:
                     return event
             return None
 
