@@ -50,7 +50,11 @@ async def page(request: web.Request) -> web.Response:
 async def page_socket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[HUB]
     ws = web.WebSocketResponse()
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:  # the page went away during the handshake (closed, or navigating): nothing to do
+        log.info("page socket closed during its handshake")
+        return ws
     try:
         hello = await ws.receive_json(timeout=HELLO_TIMEOUT)
     except (TimeoutError, ValueError, TypeError):
