@@ -26,6 +26,17 @@ ATTEMPTS = 4
 PAUSE_S = 0.1  # before attempt n, n x this: about a second in all when Redis is really down
 
 
+def _made_again(name: str) -> Callable[..., Awaitable[Any]]:
+    """The channel layer's ``name``, made again on a fresh connection when Redis went away (``_again``)."""
+
+    async def call(self: ChannelLayer, *args: Any) -> Any:
+        method = getattr(super(ChannelLayer, self), name)
+        return await self._again(name, lambda: method(*args))
+
+    call.__name__ = name
+    return call
+
+
 class ChannelLayer(RedisChannelLayer):
     async def _drop_idle_connections(self) -> None:
         for index in range(self.ring_size):
@@ -50,18 +61,7 @@ class ChannelLayer(RedisChannelLayer):
             await self._drop_idle_connections()
             raise
 
-    async def send(self, channel, message):
-        send = super().send
-        return await self._again("send", lambda: send(channel, message))
-
-    async def group_add(self, group, channel):
-        group_add = super().group_add
-        return await self._again("group_add", lambda: group_add(group, channel))
-
-    async def group_discard(self, group, channel):
-        group_discard = super().group_discard
-        return await self._again("group_discard", lambda: group_discard(group, channel))
-
-    async def group_send(self, group, message):
-        group_send = super().group_send
-        return await self._again("group_send", lambda: group_send(group, message))
+    send = _made_again("send")
+    group_add = _made_again("group_add")
+    group_discard = _made_again("group_discard")
+    group_send = _made_again("group_send")
