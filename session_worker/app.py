@@ -87,9 +87,16 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _warm_pages(app: web.Application) -> AsyncIterator[None]:
-    """The warm page pool, filled after the restore has queued its sessions (it waits until they are ready)."""
+    """The warm page pool, filled once the first heartbeat's answer has started the sessions to restore, and
+    after they are ready."""
     manager = app[MANAGER]
-    pool = WarmPagePool(settings=app[SETTINGS], host=app[HOST], metrics=app[METRICS], restoring=manager.restoring_count)
+    pool = WarmPagePool(
+        settings=app[SETTINGS],
+        host=app[HOST],
+        metrics=app[METRICS],
+        restoring=manager.restoring_count,
+        restore_known=lambda: manager.leases.answered,
+    )
     app[WARM_PAGES] = pool
     manager.warm_pages = pool
     try:

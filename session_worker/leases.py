@@ -40,6 +40,7 @@ class Leases:
         self.fenced: set[str] = set()  # stopped for lack of renewal: started again if still listed
         self.released: dict[str, int] = {}  # session id -> the epoch it was let go at: never started again
         self.spoken = False  # the backend answered with leases at least once
+        self.answered = False  # a heartbeat's answer was applied: what this worker restores has been started
 
     def grant(self, session_id: str, *, sent_at: float, lasts_s: float) -> None:
         self.valid_until[session_id] = sent_at + lasts_s - self.margin_s
@@ -50,6 +51,10 @@ class Leases:
 
     async def apply(self, answer: dict[str, Any], *, sent_at: float) -> None:
         """Make what runs here match the heartbeat's answer (sent at ``sent_at``, monotonic)."""
+        await self._apply(answer, sent_at=sent_at)
+        self.answered = True
+
+    async def _apply(self, answer: dict[str, Any], *, sent_at: float) -> None:
         leases = answer.get("leases")
         if not isinstance(leases, dict):
             if not self.spoken:  # a backend without leases: the sessions kept on disk run again, as before

@@ -14,6 +14,7 @@ load. A session that restores a linked login never takes one (its context must h
 - Refilled in the background, one page at a time, and only while no session is waiting for a context and
   none is opening from its kept auth (restored after a restart, moved here) until it is ready: a burst of
   starts never queues behind the pool, and restored pages do not share the cores with pool pages loading.
+  At the worker's start it opens nothing before the backend's first heartbeat answer has said what to restore.
 - Pool pages belong to no session: they count in ``/health`` and the metrics, never against MAX_SESSIONS,
   and send no events.
 """
@@ -83,12 +84,19 @@ class WarmPage:
 
 class WarmPagePool:
     def __init__(
-        self, *, settings: Settings, host: BrowserHost, metrics: Metrics, restoring: Callable[[], int] = lambda: 0
+        self,
+        *,
+        settings: Settings,
+        host: BrowserHost,
+        metrics: Metrics,
+        restoring: Callable[[], int] = lambda: 0,
+        restore_known: Callable[[], bool] = lambda: True,
     ) -> None:
         self.settings = settings
         self.host = host
         self.metrics = metrics
         self.restoring = restoring  # how many sessions are opening from their kept auth (the pool waits for them)
+        self.restore_known = restore_known  # whether the sessions to restore have been started (the first answer)
         self.size = pool_size(settings)
         self._pages: list[WarmPage] = []
         self._changed = asyncio.Event()
@@ -143,6 +151,7 @@ class WarmPagePool:
             can_open = (
                 self.host.ready
                 and self.host.launching == 0
+                and self.restore_known()
                 and self.restoring() == 0
                 and time.monotonic() >= self._paused_until
             )
