@@ -54,7 +54,9 @@ async def page_socket(request: web.Request) -> web.WebSocketResponse:
         await ws.prepare(request)
     except ConnectionResetError:  # the page went away during the handshake (closed, or navigating): nothing to do
         log.info("page socket closed during its handshake")
-        return ws
+        # Not ``ws``: half-prepared, aiohttp's closing it would raise (logged as an unhandled error). A plain
+        # answer to a connection already gone is dropped quietly.
+        return web.Response(status=499, text="the page went away during the handshake")
     try:
         hello = await ws.receive_json(timeout=HELLO_TIMEOUT)
     except (TimeoutError, ValueError, TypeError):
