@@ -3,7 +3,7 @@
 ``WebhookReceiver`` is the backend's side of the contract reduced to what a test or a measure needs: it
 verifies every delivery with ``shared.signing.verify`` (a bad signature is answered 401 and recorded in
 ``bad_signatures``), parses the event, records it with its arrival time, and can play a backend that is
-down (``receiver.fail_with = 503``, for every event or those ``fail_when`` matches).
+down (``receiver.fail_with = 503``, for every event or those ``fail_when`` matches) or slow (``stall``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class WebhookReceiver:
         # Plays the backend's answer: (status, body) for an event, or None for the usual 200 "applied"
         # (e.g. a heartbeat answered with leases, an event refused 409 stale_epoch).
         self.answer: Callable[[Event], tuple[int, dict] | None] | None = None
+        # Seconds to wait before answering an event (a backend waiting for its database), or None for at once.
+        self.stall: Callable[[Event], float] | None = None
         self.url = ""
         self._arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -70,6 +72,8 @@ class WebhookReceiver:
             return web.json_response({"error": str(exc)}, status=401)
         event = parse_event(body)
         assert request.headers["webhook-id"] == event.id
+        if self.stall is not None and (seconds := self.stall(event)):
+            await asyncio.sleep(seconds)
         if self.fail_with is not None and (self.fail_when is None or self.fail_when(event)):
             self.refused.append(event)
             self.refused_at.append(asyncio.get_running_loop().time())

@@ -57,6 +57,11 @@ def test_the_stack_recovers_from_a_postgres_restart_without_restarting(stack, po
     third = stack.connect(workspace_id=workspace_id, token=token)  # a whole new flow, Celery included
     stack.link(third, phone_number="4915123400303", token=token)
 
+    # The outage outlasted the first account's lease: its worker stopped it (fencing) and starts it again from
+    # its kept auth once the backend answers, without a QR.
+    stack.wait_status(first["id"], "connected", token=token, within=60)
+    first_types = [row[1] for row in stack.inbox(first["session_id"])]
+    assert first_types.count("qr_code_generated") == 1, first_types  # the one it was linked with
     assert {name: process.popen.pid for name, process in stack.processes.items()} == pids
     assert all(process.running for process in stack.processes.values())
     inbox = stack.inbox(second["session_id"])
