@@ -24,7 +24,7 @@ lint: setup
 
 test: services lint
 	@echo "==> pytest (the whole suite, on PostgreSQL, Redis and Chromium, in $(TEST_PROCESSES) processes)"
-	@$(TEST_ENV) $(VENV)/pytest $(if $(filter-out 0,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadgroup)
+	@$(TEST_ENV) $(VENV)/pytest --durations=15 $(if $(filter-out 0,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadgroup)
 
 run: setup
 	@bash scripts/run.sh
