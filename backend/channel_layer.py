@@ -8,12 +8,19 @@ before the new server has read anything. A receive is not made again: a WebSocke
 fails is closed, and the page opens its socket again and catches up from the API, which is right, since its
 group memberships and the messages of the outage are gone with the old server. A Redis that is really down
 still fails every call, after about a second.
+
+A restarted Redis has also lost every group: a WebSocket whose receive came through the restart (redis-py
+reconnects a blocking read on its own) would stay open and hear nothing. ``group_keep`` renews a membership
+and says whether it was still there; the workspace consumer calls it every WEBSOCKET_MEMBERSHIP_CHECK_S and
+closes a socket whose membership was gone, so that the page opens it again and catches up (consumers.py). It
+also keeps a socket open longer than the group expiry (a day) in its group.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -60,6 +67,21 @@ class ChannelLayer(RedisChannelLayer):
         except RedisConnectionError:
             await self._drop_idle_connections()
             raise
+
+    async def group_keep(self, group: str, channel: str) -> bool:
+        """Renew ``channel``'s membership of ``group`` (as ``group_add`` does); False when it was no longer a
+        member (Redis lost its groups, or the membership expired): messages to the group were missed."""
+        assert self.require_valid_group_name(group), "Group name not valid"
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
+        key = self._group_key(group)
+
+        async def renew() -> bool:
+            connection = self.connection(self.consistent_hash(group))
+            added = await connection.zadd(key, {channel: time.time()})
+            await connection.expire(key, self.group_expiry)
+            return added == 0
+
+        return await self._again("group_keep", renew)
 
     send = _made_again("send")
     group_add = _made_again("group_add")

@@ -89,6 +89,8 @@ SESSION_LEASE_TTL_S = env_int("SESSION_LEASE_TTL_S", 15, minimum=2, maximum=3600
 # How often beat marks silent workers dead and moves the sessions whose leases expired on them.
 WORKERS_CHECK_INTERVAL_S = env_int("WORKERS_CHECK_INTERVAL_S", 2, minimum=1, maximum=600)
 WORKER_REQUEST_TIMEOUT_S = env_int("WORKER_REQUEST_TIMEOUT_S", 10, minimum=1)
+# How often each WebSocket renews its group memberships on Redis (a lost one closes it: backend/accounts/consumers.py).
+WEBSOCKET_MEMBERSHIP_CHECK_S = env_int("WEBSOCKET_MEMBERSHIP_CHECK_S", 5, minimum=1, maximum=3600)
 DEFAULT_WORKER_ID = env_str("DEFAULT_WORKER_ID", "worker-1")
 DEFAULT_WORKER_URL = env_url("DEFAULT_WORKER_URL", None, schemes=("http", "https"))
 DEFAULT_WORKER_CAPACITY = env_int("DEFAULT_WORKER_CAPACITY", 20, minimum=1)

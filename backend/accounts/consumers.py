@@ -4,14 +4,20 @@ Only an authenticated member joins the group ``workspace.<id>``; anyone else is 
 with a code that says why (a close before accepting would reach the browser as a bare HTTP 403):
 4401 not logged in, 4403 not a member, 4404 no such workspace. A frame that is not JSON text closes the
 socket with 4400 (not JSON) or 4415 (binary). Messages are the ones of broadcast.py.
+
+On Redis, every WEBSOCKET_MEMBERSHIP_CHECK_S the socket renews its group memberships; one that was gone (Redis
+restarted and lost its groups) means broadcasts were missed, and the socket is closed with 4503, so that the
+page opens it again and catches up from the API (channel_layer.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.accounts.broadcast import member_group, workspace_group
@@ -25,6 +31,7 @@ CLOSE_UNSUPPORTED_DATA = 4415  # a binary frame: the protocol is JSON text
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_A_MEMBER = 4403
 CLOSE_NO_SUCH_WORKSPACE = 4404
+CLOSE_UPDATES_MISSED = 4503  # its group memberships were lost (Redis restarted): open again and catch up
 
 
 @database_sync_to_async
@@ -49,6 +56,7 @@ class NoSuchRouteConsumer(AsyncJsonWebsocketConsumer):
 
 class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: tuple[str, ...] = ()
+    membership_keeper: asyncio.Task | None = None
 
     async def connect(self) -> None:
         workspace_id = int(self.scope["url_route"]["kwargs"]["workspace_id"])
@@ -62,6 +70,24 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self._join(group)
         await self.send_json({"type": "hello", "workspace_id": workspace_id})
+        if hasattr(self.channel_layer, "group_keep"):
+            self.membership_keeper = asyncio.create_task(self._keep_memberships())
+
+    async def _keep_memberships(self) -> None:
+        """Renew the memberships now and then; close the socket once one was lost, or Redis cannot renew it."""
+        while True:
+            await asyncio.sleep(settings.WEBSOCKET_MEMBERSHIP_CHECK_S)
+            try:
+                kept = [await self.channel_layer.group_keep(group, self.channel_name) for group in self.groups_joined]
+            except RedisConnectionError as error:
+                log.warning("websocket %s: memberships not renewed (%s), closing it", self.channel_name, error)
+                break
+            if not all(kept):
+                log.warning("websocket %s: its group memberships were lost (Redis restarted?), closing it so that "
+                            "the page catches up", self.channel_name)  # fmt: skip
+                break
+        self.membership_keeper = None
+        await self.close(code=CLOSE_UPDATES_MISSED)
 
     async def _join(self, group: str, attempts: int = 3) -> None:
         """Join a group, again on a broken Redis connection: after a restart of Redis the layer's pool still
@@ -76,11 +102,17 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
                 log.warning("websocket: joining %s failed on a broken Redis connection, attempt %d", group, attempt)
 
     async def disconnect(self, code: int) -> None:
+        if self.membership_keeper is not None:
+            self.membership_keeper.cancel()
+            self.membership_keeper = None
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = ()
 
     async def membership_revoked(self, event: dict) -> None:
+        if self.membership_keeper is not None:
+            self.membership_keeper.cancel()
+            self.membership_keeper = None
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = ()

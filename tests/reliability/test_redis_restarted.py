@@ -1,7 +1,8 @@
 """Redis restarted (its data lost: channel groups, the Celery queue, the rate-limit counters) under the
 live stack: the backend, Celery and the worker go on without a restart of their own; a Connect made after it
 reaches the worker through Celery; the page's WebSocket is either still served or closed (so that the page
-reconnects), never left open and deaf; a socket opened again gets the broadcasts, and the API shows the
+reconnects), never left open and deaf (a socket whose groups Redis lost is closed within
+WEBSOCKET_MEMBERSHIP_CHECK_S); a socket opened again gets the broadcasts, and the API shows the
 current state to catch up with.
 
 The stack runs on a Redis server of its own (tests/reliability/private_services.py)."""
@@ -67,7 +68,11 @@ class Socket:
         """The next message saying the account has ``status``; None if the socket was closed first."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            message = await self.ws.receive(timeout=deadline - time.monotonic())
+            # Bounded from outside: aiohttp's own receive timeout starts again at each of daphne's pings.
+            try:
+                message = await asyncio.wait_for(self.ws.receive(), deadline - time.monotonic())
+            except TimeoutError:
+                break
             if message.type != aiohttp.WSMsgType.TEXT:
                 return None
             account = message.json().get("account") or {}
