@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -57,6 +58,10 @@ class NoSuchRouteConsumer(AsyncJsonWebsocketConsumer):
 class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: tuple[str, ...] = ()
     membership_keeper: asyncio.Task | None = None
+    # Set once a close is under way, from our side or the peer's: frames still queued (a ping behind the
+    # garbage that closed the socket) and broadcasts still arriving are dropped, not sent on a closing socket
+    # (daphne raises, and logs an ERROR with a traceback).
+    closing: bool = False
 
     async def connect(self) -> None:
         workspace_id = int(self.scope["url_route"]["kwargs"]["workspace_id"])
@@ -118,9 +123,25 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = ()
         await self.close(code=CLOSE_NOT_A_MEMBER)
 
+    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+        if self.closing:
+            return
+        try:
+            await super().send(text_data, bytes_data, close)
+        except Disconnected:  # the peer's close reached daphne's protocol before its disconnect reached us
+            self.closing = True
+
+    async def close(self, code=None, reason=None) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         """Close with a code that says why on a frame that is not JSON text (the base class would raise,
         and daphne would log a traceback and close with 1011)."""
+        if self.closing:
+            return
         if text_data is None:
             await self.close(code=CLOSE_UNSUPPORTED_DATA)
             return
