@@ -140,8 +140,6 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         """Close with a code that says why on a frame that is not JSON text (the base class would raise,
         and daphne would log a traceback and close with 1011)."""
-        if self.closing:
-            return
         if text_data is None:
             await self.close(code=CLOSE_UNSUPPORTED_DATA)
             return

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import psycopg
 import requests
 
@@ -54,6 +55,23 @@ class ReliabilityStack(LiveStack):
     def api(self, method: str, path: str, *, token: str, timeout: float = 20.0, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Token {token}", **kwargs.pop("headers", {})}
         return requests.request(method, self.backend_url + path, headers=headers, timeout=timeout, **kwargs)
+
+    async def open_workspace_socket(
+        self,
+        http: aiohttp.ClientSession,
+        workspace_id,
+        *,
+        token: str | None = None,
+        origin: str | None = None,
+        **options,
+    ) -> aiohttp.ClientWebSocketResponse:
+        """The workspace's live WebSocket, opened as the site's own page does (its Origin, unless another is
+        given), with an API token if any; ``options`` go to ``ws_connect``."""
+        headers = {"Origin": origin or self.backend_url}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        url = f"{self.backend_url}/ws/workspaces/{workspace_id}/"
+        return await http.ws_connect(url, headers=headers, **options)
 
     def connect(self, *, workspace_id: int, token: str) -> dict:
         response = self.api("POST", f"/api/v1/workspaces/{workspace_id}/accounts", token=token)

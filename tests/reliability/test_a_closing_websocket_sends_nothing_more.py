@@ -18,12 +18,10 @@ async def test_pings_behind_a_garbage_frame_are_dropped_without_an_error(shared_
     mona = shared_stack.make_people({"mona": "Mona's shop"})["mona"]
     backend = shared_stack.processes["backend"]
     log_start = len(backend.log())
-    url = f"{shared_stack.backend_url}/ws/workspaces/{mona.workspace_id}/"
-    headers = {"Origin": shared_stack.backend_url, "Authorization": f"Token {mona.token}"}
     async with aiohttp.ClientSession() as http:
         # autoclose off: the client holds back its answer to the server's close, so the socket stays closing
         # while the consumer goes through the pings queued behind the garbage.
-        socket = await http.ws_connect(url, headers=headers, autoclose=False)
+        socket = await shared_stack.open_workspace_socket(http, mona.workspace_id, token=mona.token, autoclose=False)
         assert (await socket.receive_json(timeout=30))["type"] == "hello"
         # Corked, the frames leave in one TCP segment and daphne queues them all for the consumer at once, so
         # that pings wait behind the garbage as they do on a busy machine.
@@ -48,7 +46,7 @@ async def test_pings_behind_a_garbage_frame_are_dropped_without_an_error(shared_
         await wait_until_async(its_disconnect_logged, within=60, what="the socket's WSDISCONNECT in daphne's log")
         await socket.close()
         # A second socket's round trip: the first consumer's queue (pings, then its disconnect) is long done.
-        second = await http.ws_connect(url, headers=headers)
+        second = await shared_stack.open_workspace_socket(http, mona.workspace_id, token=mona.token)
         assert (await second.receive_json(timeout=30))["type"] == "hello"
         await second.send_json({"type": "ping"})
         assert await second.receive_json(timeout=30) == {"type": "pong"}

@@ -24,12 +24,9 @@ def people(shared_stack):
 
 
 async def open_socket(stack, workspace_id, *, token: str | None = None, origin: str | None = None):
-    headers = {"Origin": origin or stack.backend_url}
-    if token:
-        headers["Authorization"] = f"Token {token}"
     http = aiohttp.ClientSession()
     try:
-        socket = await http.ws_connect(f"{stack.backend_url}/ws/workspaces/{workspace_id}/", headers=headers)
+        socket = await stack.open_workspace_socket(http, workspace_id, token=token, origin=origin)
     except BaseException:
         await http.close()
         raise
