@@ -123,11 +123,13 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = ()
         await self.close(code=CLOSE_NOT_A_MEMBER)
 
-    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+    async def send_json(self, content, close=False) -> None:
+        # Every message of this consumer goes out here (channels' send_json calls the base class's send, past
+        # any override of send).
         if self.closing:
             return
         try:
-            await super().send(text_data, bytes_data, close)
+            await super().send_json(content, close)
         except Disconnected:  # the peer's close reached daphne's protocol before its disconnect reached us
             self.closing = True
 
