@@ -12,9 +12,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from backend.accounts.routing import websocket_urlpatterns  # noqa: E402
-from backend.accounts.ws_auth import TokenAuthMiddleware  # noqa: E402
-from backend.accounts.ws_origin import OriginCheck  # noqa: E402
+from backend.live.routing import websocket_urlpatterns  # noqa: E402
+from backend.live.ws_auth import TokenAuthMiddleware  # noqa: E402
+from backend.live.ws_origin import OriginCheck  # noqa: E402
 
 # `make run` runs daphne alone (DEBUG): let it serve the admin's and the API docs' static files too.
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app

@@ -89,7 +89,7 @@ SESSION_LEASE_TTL_S = env_int("SESSION_LEASE_TTL_S", 15, minimum=2, maximum=3600
 # How often beat marks silent workers dead and moves the sessions whose leases expired on them.
 WORKERS_CHECK_INTERVAL_S = env_int("WORKERS_CHECK_INTERVAL_S", 2, minimum=1, maximum=600)
 WORKER_REQUEST_TIMEOUT_S = env_int("WORKER_REQUEST_TIMEOUT_S", 10, minimum=1)
-# How often each WebSocket renews its group memberships on Redis (a lost one closes it: backend/accounts/consumers.py).
+# How often each WebSocket renews its group memberships on Redis (a lost one closes it: backend/live/consumers.py).
 WEBSOCKET_MEMBERSHIP_CHECK_S = env_int("WEBSOCKET_MEMBERSHIP_CHECK_S", 5, minimum=1, maximum=3600)
 DEFAULT_WORKER_ID = env_str("DEFAULT_WORKER_ID", "worker-1")
 DEFAULT_WORKER_URL = env_url("DEFAULT_WORKER_URL", None, schemes=("http", "https"))
@@ -109,6 +109,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files served from here: no CDN, works offline
     "channels",
     "backend.accounts",
+    "backend.fleet",
+    "backend.inbox",
+    "backend.live",
     "backend.web",
     "axes",  # the login lockout; last, as its documentation asks
 ]
@@ -175,7 +178,7 @@ KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "wa")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "backend.channel_layer.ChannelLayer",  # channels_redis, riding out a Redis restart
+            "BACKEND": "backend.live.channel_layer.ChannelLayer",  # channels_redis, riding out a Redis restart
             "CONFIG": {
                 # socket_timeout None: the layer's blocking read waits for messages; redis-py 8's 5 s default
                 # would end every idle WebSocket after 5 s (django/channels_redis#422).
@@ -214,13 +217,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "expire-stale-qr": {"task": "backend.accounts.tasks.accounts_expire_stale_qr", "schedule": 15.0},
-    "reconcile-workers": {"task": "backend.accounts.tasks.workers_reconcile_all", "schedule": 60.0},
+    "expire-stale-qr": {"task": "accounts_expire_stale_qr", "schedule": 15.0},
+    "reconcile-workers": {"task": "workers_reconcile_all", "schedule": 60.0},
     "mark-dead-workers": {
-        "task": "backend.accounts.tasks.workers_mark_dead",
+        "task": "workers_mark_dead",
         "schedule": float(WORKERS_CHECK_INTERVAL_S),
     },
-    "prune-webhook-inbox": {"task": "backend.accounts.tasks.webhook_events_prune", "schedule": 3600.0},
+    "prune-webhook-inbox": {"task": "webhook_events_prune", "schedule": 3600.0},
 }
 
 # Login guessing (docs/security.md): django-axes counts failed logins at every door that authenticates with a

@@ -1,4 +1,7 @@
-"""URLs: health, the admin, the API under /api/v1/ (accounts app), its schema and docs, the settings pages."""
+"""URLs: health, the admin, the API under /api/v1/, its schema and docs, the settings pages.
+
+Under /api/v1/: the workers' endpoints (the webhook: inbox; the auth states: fleet), then the REST API of the
+accounts for people and programs."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -6,7 +9,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from backend import health
 from backend.accounts.api.auth_token import AuthTokenView
+from backend.fleet.api.auth_state import session_auth_state
 from backend.headers import api_docs_policy
+from backend.inbox.views import whatsapp_webhook
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -20,6 +25,8 @@ urlpatterns = [
     ),
     path("api/v1/auth/token", AuthTokenView.as_view(), name="auth-token"),
     path("api/v1/auth/", include("rest_framework.urls")),
+    path("api/v1/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
+    path("api/v1/whatsapp/sessions/<str:session_id>/auth-state", session_auth_state, name="session-auth-state"),
     path("api/v1/", include("backend.accounts.api.urls")),
     path("", include("backend.web.urls")),
 ]

@@ -1,28 +1,15 @@
-"""The admin: every model, filterable by status and workspace, searchable by phone number and session."""
+"""The admin of workspaces, members and accounts: filterable by status and workspace, searchable by phone number
+and session; an account changes only through the services (its actions)."""
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin, messages
-from django.utils.html import format_html
 
-from backend.accounts import tasks
-from backend.accounts.models import (
-    AccountStatusChange,
-    Membership,
-    WebhookEvent,
-    WhatsAppAccount,
-    WorkerNode,
-    Workspace,
-)
-from backend.accounts.services.accounts import account_delete, account_logout
-from backend.accounts.services.common import ServiceError
+from backend.accounts.errors import ServiceError
+from backend.accounts.models import AccountStatusChange, Membership, WhatsAppAccount, Workspace
+from backend.accounts.services.endings import account_delete, account_logout
 from backend.accounts.services.limits import workspace_limits
 from backend.accounts.services.primary import account_set_primary
-from backend.accounts.services.workers import worker_set_draining
-
-DRAIN_BATCH = 3  # sessions moved at once by the admin's drain (manage.py worker_drain --batch chooses)
 
 
 class MembershipInline(admin.TabularInline):
@@ -128,46 +115,3 @@ class AccountStatusChangeAdmin(admin.ModelAdmin):
     list_display = ["account", "status", "reason", "at"]
     list_filter = ["status"]
     search_fields = ["account__phone_number", "account__session_id", "reason"]
-
-
-@admin.register(WorkerNode)
-class WorkerNodeAdmin(admin.ModelAdmin):
-    list_display = ["id", "base_url", "capacity", "reported_sessions", "is_alive", "draining", "last_heartbeat_at"]
-    list_filter = ["is_alive", "draining"]
-    search_fields = ["id", "base_url"]
-    actions = ["drain", "undrain"]
-
-    @admin.action(description="Drain: move every session to other workers (no new QR), take no new ones")
-    def drain(self, request, queryset) -> None:
-        for worker in queryset:
-            worker_set_draining(worker_id=worker.pk, draining=True)
-            tasks.worker_drain.delay(worker_id=worker.pk, batch=DRAIN_BATCH)
-        self.message_user(request, f"Draining {queryset.count()} worker(s): their sessions move a few at a time.")
-
-    @admin.action(description="Stop draining: take new sessions again")
-    def undrain(self, request, queryset) -> None:
-        for worker in queryset:
-            worker_set_draining(worker_id=worker.pk, draining=False)
-        self.message_user(request, f"{queryset.count()} worker(s) take new sessions again.")
-
-
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
-    """The inbox, read-only: what each worker sent, when, and what came of it."""
-
-    list_display = ["received_at", "type", "session_id", "worker_id", "sequence", "outcome", "detail"]
-    list_filter = ["outcome", "type", "worker_id"]
-    search_fields = ["event_id", "session_id"]
-    date_hierarchy = "received_at"
-    readonly_fields = [f.name for f in WebhookEvent._meta.fields if f.name != "payload"] + ["payload_pretty"]
-    exclude = ["payload"]
-
-    @admin.display(description="payload")
-    def payload_pretty(self, event: WebhookEvent) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

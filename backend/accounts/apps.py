@@ -2,9 +2,8 @@ from django.apps import AppConfig
 
 
 class AccountsConfig(AppConfig):
+    """Workspaces, members and WhatsApp accounts: the account state machine, the primary, limits, pairing."""
+
     name = "backend.accounts"
     label = "accounts"
     verbose_name = "WhatsApp accounts"
-
-    def ready(self) -> None:
-        from backend.accounts import signals  # noqa: F401  (connects the receivers)

@@ -1,10 +1,14 @@
-"""Workspaces, their members, their WhatsApp accounts, the session workers and the webhook inbox.
+"""Workspaces, their members, and their WhatsApp accounts with each account's timeline.
 
 The invariants of docs/design.md ("Accounts") are partial unique indexes, so the database itself holds them:
 - at most one live (not deleted) account per (workspace, phone number);
 - at most one primary live account per workspace.
-Writes go through services/ (``services.common.account_lock`` locks the workspace row first), so that these
+Writes go through services/ (``services.locks.account_lock`` locks the workspace row first), so that these
 indexes are never the ones to refuse a write a user made.
+
+An account row also carries its session's lease (worker, epoch, expiry): the fleet part (backend/fleet/) owns
+what those columns mean; they live here because every event and every move reads them with the account, under
+the account's lock.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +24,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shared.events import DisconnectReason, SessionState
+
+if TYPE_CHECKING:
+    from backend.fleet.models import WorkerNode
 
 log = logging.getLogger(__name__)
 
@@ -63,28 +71,6 @@ class Membership(models.Model):
     def can_manage(self) -> bool:
         """Owners and admins may set the primary account, log accounts out and delete them."""
         return self.role in (Role.OWNER, Role.ADMIN)
-
-
-class WorkerNode(models.Model):
-    """A session worker, registered by its heartbeats (or by DEFAULT_WORKER_URL before the first one)."""
-
-    id = models.CharField(primary_key=True, max_length=128)
-    base_url = models.CharField(max_length=512)
-    capacity = models.PositiveIntegerField(default=0)
-    reported_sessions = models.PositiveIntegerField(default=0)
-    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
-    is_alive = models.BooleanField(default=True)
-    # Draining (`manage.py worker_drain`): it takes no new session and its sessions move off it.
-    draining = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return self.id
-
-    def heartbeat_age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
-        if self.last_heartbeat_at is None:
-            return None
-        return (now or timezone.now()) - self.last_heartbeat_at
 
 
 class AccountStatus(models.TextChoices):
@@ -191,7 +177,9 @@ class WhatsAppAccount(models.Model):
     last_epoch = models.BigIntegerField(null=True, blank=True)
     # The session's lease: the worker that may drive it, the epoch (fencing token, only ever incremented, under
     # the account's row lock) and until when, renewed by that worker's heartbeats (docs/design.md "Many workers").
-    worker = models.ForeignKey(WorkerNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    worker = models.ForeignKey(
+        "fleet.WorkerNode", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
     lease_epoch = models.BigIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # Moving to another worker (failover, drain) until the new worker reports it ready, or it ends.
@@ -230,7 +218,7 @@ class WhatsAppAccount(models.Model):
     def lease_grant(self, worker: WorkerNode, *, now: dt.datetime | None = None) -> None:
         """A new lease of the session on ``worker`` (not saved): the next epoch, for SESSION_LEASE_TTL_S.
 
-        The caller holds the account's row lock (``services.common.account_lock``), so the epoch read here is
+        The caller holds the account's row lock (``services.locks.account_lock``), so the epoch read here is
         the current one and no other grant can interleave: the epoch only ever grows."""
         self.worker = worker
         self.lease_epoch += 1
@@ -238,7 +226,7 @@ class WhatsAppAccount(models.Model):
 
     def lease_remaining_ms(self, now: dt.datetime | None = None) -> int:
         """How long the lease still runs: until SESSION_LEASE_TTL_S after the later of its grant and its worker's
-        last heartbeat (each heartbeat renews all the worker's leases, services/leases.py)."""
+        last heartbeat (each heartbeat renews all the worker's leases, backend/fleet/services/leases.py)."""
         ends = [self.lease_expires_at]
         if self.worker is not None and self.worker.last_heartbeat_at is not None:
             ends.append(self.worker.last_heartbeat_at + dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S))
@@ -279,26 +267,6 @@ class WhatsAppAccount(models.Model):
         )
 
 
-class SessionAuthState(models.Model):
-    """What a worker needs to open the session elsewhere without a QR: the browser's storage state (cookies,
-    localStorage, IndexedDB) as the worker sent it, gzip'd, encrypted at rest with SESSION_STATE_KEYS
-    (services/auth_state.py). One per account; wiped when the account logs out or is deleted."""
-
-    account = models.OneToOneField(
-        WhatsAppAccount, primary_key=True, on_delete=models.CASCADE, related_name="auth_state"
-    )
-    ciphertext = models.BinaryField()
-    layout = models.CharField(max_length=16)  # the uploading worker's SESSION_LAYOUT (either layout opens it)
-    size = models.PositiveIntegerField()  # bytes of the gzip'd state, before encryption
-    sha256 = models.CharField(max_length=64)  # of those bytes: an unchanged state is not stored again
-    version = models.PositiveIntegerField(default=1)  # +1 per stored change
-    epoch = models.BigIntegerField()  # the lease epoch of the upload
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"auth state of {self.account_id} v{self.version} ({self.size} bytes)"
-
-
 class AccountStatusChange(models.Model):
     """The account's timeline: one row per status change (the UI's history)."""
 
@@ -313,35 +281,3 @@ class AccountStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
-
-
-class EventOutcome(models.TextChoices):
-    APPLIED = "applied"
-    STALE = "stale"  # older than the account's last applied (epoch, sequence): recorded, not applied
-    STALE_EPOCH = "stale_epoch"  # from a lease the session no longer has (answered 409): recorded, not applied
-    IGNORED = "ignored"  # unknown type, or nothing to apply it to
-    UNKNOWN_SESSION = "unknown_session"
-
-
-class WebhookEvent(models.Model):
-    """The inbox: every verified event, once (the event id is unique)."""
-
-    event_id = models.CharField(max_length=128, unique=True)
-    type = models.CharField(max_length=64)
-    session_id = models.CharField(max_length=128, blank=True, default="")
-    workspace_id = models.CharField(max_length=128, blank=True, default="")
-    worker_id = models.CharField(max_length=128)
-    epoch = models.BigIntegerField(default=0)
-    sequence = models.BigIntegerField()
-    occurred_at = models.DateTimeField()
-    payload = models.JSONField()
-    received_at = models.DateTimeField(default=timezone.now)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=EventOutcome.choices, blank=True, default="")
-    detail = models.CharField(max_length=256, blank=True, default="")
-
-    class Meta:
-        indexes = [models.Index(fields=["session_id", "received_at"], name="event_session_received")]
-
-    def __str__(self) -> str:
-        return f"{self.type} {self.event_id}"

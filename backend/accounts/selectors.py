@@ -1,14 +1,14 @@
-"""Reads: what a user may see, the QR as SVG, the health summary."""
+"""Reads: what a user may see, and the QR as SVG."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import segno
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
+from rest_framework.authtoken.models import Token
 
-from backend.accounts.models import Membership, WhatsAppAccount, WorkerNode, Workspace
+from backend.accounts.models import Membership, WhatsAppAccount, Workspace
 
 
 def workspaces_for_user(*, user) -> QuerySet[Workspace]:
@@ -39,20 +39,11 @@ def account_qr_svg(*, account: WhatsAppAccount, scale: int = 4) -> str:
     return out.getvalue().decode()
 
 
-@dataclass(frozen=True)
-class HealthSummary:
-    accounts_by_workspace: dict[str, dict[str, int]]
-    workers: list[WorkerNode]
+def user_for_token(*, key: str):
+    """The active user of an API token, or None."""
+    token = Token.objects.select_related("user").filter(key=key).first()
+    return token.user if token and token.user.is_active else None
 
 
-def health_summary() -> HealthSummary:
-    by_workspace: dict[str, dict[str, int]] = {}
-    rows = (
-        WhatsAppAccount.live.values("workspace__id", "workspace__name", "status")
-        .annotate(n=Count("id"))
-        .order_by("workspace__id", "status")
-    )
-    for row in rows:
-        label = f"{row['workspace__name']} (#{row['workspace__id']})"
-        by_workspace.setdefault(label, {})[row["status"]] = row["n"]
-    return HealthSummary(accounts_by_workspace=by_workspace, workers=list(WorkerNode.objects.order_by("id")))
+def workspace_exists(*, workspace_id: int) -> bool:
+    return Workspace.objects.filter(pk=workspace_id).exists()

@@ -1,5 +1,5 @@
 """What the settings page shows: the workspace's accounts in the API's shape plus the page's extras (the QR
-as SVG, the timeline, last seen). Reads only; every write goes through the REST API (backend.accounts)."""
+as SVG, the timeline, last seen). Reads only; every write goes through the REST API (backend/accounts/api/)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max, Min
 from django.utils import timezone
 
 from backend.accounts import selectors
-from backend.accounts.api.serializers import AccountSerializer
 from backend.accounts.models import (
     DELETED_PREFIX,
     AccountStatus,
     Membership,
     StatusReason,
-    WebhookEvent,
     WhatsAppAccount,
     Workspace,
 )
+from backend.accounts.serializers import AccountSerializer
+from backend.inbox.selectors import sessions_first_events, sessions_last_event
 from shared.events import EventType
 
 STATUS_LABELS = {
@@ -86,12 +85,7 @@ def _timelines(accounts: list[WhatsAppAccount]) -> dict[int, list[dict[str, str]
     """Per account: its status changes, the first QR shown and the start of the first history sync of its
     current session, in time order."""
     firsts: dict[str, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    rows = (
-        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts], type__in=list(EVENT_STEPS))
-        .values("session_id", "type")
-        .annotate(first=Min("received_at"))
-        .values_list("session_id", "type", "first")
-    )
+    rows = sessions_first_events(session_ids=[a.session_id for a in accounts], types=EVENT_STEPS)
     for session_id, event_type, first in rows:
         firsts[session_id].append((event_type, first))
     timelines: dict[int, list[dict[str, str]]] = defaultdict(list)
@@ -111,12 +105,7 @@ def _last_seen(accounts: Iterable[WhatsAppAccount]) -> dict[int, dt.datetime | N
     """A connected account on a live worker was seen at the worker's last heartbeat; any other account at
     the last event its session sent (or its last status change)."""
     accounts = list(accounts)
-    last_event = dict(
-        WebhookEvent.objects.filter(session_id__in=[a.session_id for a in accounts])
-        .values("session_id")
-        .annotate(last=Max("received_at"))
-        .values_list("session_id", "last")
-    )
+    last_event = sessions_last_event(session_ids=[a.session_id for a in accounts])
     seen: dict[int, dt.datetime | None] = {}
     for account in accounts:
         candidates = [last_event.get(account.session_id), account.status_changed_at]

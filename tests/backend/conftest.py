@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from backend.accounts.models import WorkerNode
 from backend.celery import app as celery_app
+from backend.fleet.models import WorkerNode
 from tests.backend.testkit import Sender, StandInWorker
 
 

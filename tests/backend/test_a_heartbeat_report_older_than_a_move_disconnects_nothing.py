@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.accounts.models import WorkerNode
-from backend.accounts.services.workers import account_disconnect_if_still_reported
+from backend.fleet.models import WorkerNode
+from backend.fleet.services.workers import account_disconnect_if_still_reported
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import json
 import pytest
 from django.utils import timezone
 
-from backend.accounts.broadcast import AccountMessageSerializer, MessageType, account_message
 from backend.accounts.models import AccountStatus, WhatsAppAccount
-from backend.accounts.services import account_qr_show_if_newer
+from backend.accounts.services.linking import account_qr_show_if_newer
+from backend.live.messages import AccountMessageSerializer, MessageType, account_message
 from tests.backend.testkit import make_account, make_connected, qr_data
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.accounts.models import WhatsAppAccount
-from backend.accounts.services import account_qr_show_if_newer
+from backend.accounts.services.linking import account_qr_show_if_newer
 from tests.backend.testkit import make_account, qr_data
 
 pytestmark = pytest.mark.django_db

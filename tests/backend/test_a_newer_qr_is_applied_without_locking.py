@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backend.accounts.models import AccountStatus, EventOutcome, WebhookEvent
+from backend.accounts.models import AccountStatus
+from backend.inbox.models import EventOutcome, WebhookEvent
 from tests.backend.testkit import make_account, qr_data
 
 pytestmark = pytest.mark.django_db

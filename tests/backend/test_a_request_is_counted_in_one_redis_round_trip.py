@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import caches
 from redis.client import Pipeline, Redis
 
-from backend.accounts import ratelimit
+from backend import ratelimit
 
 pytestmark = pytest.mark.django_db
 

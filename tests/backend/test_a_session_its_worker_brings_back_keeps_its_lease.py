@@ -4,8 +4,8 @@ the worker would let it go half-way through the reopen. A session whose link is 
 
 import pytest
 
-from backend.accounts.services.accounts import account_disconnect
-from backend.accounts.services.leases import worker_leases
+from backend.accounts.services.endings import account_disconnect
+from backend.fleet.services.leases import worker_leases
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db

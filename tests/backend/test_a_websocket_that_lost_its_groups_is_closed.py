@@ -1,6 +1,6 @@
 """A restarted Redis has lost every channel group, and a WebSocket whose receive came through the restart stayed
 open and deaf (the Redis-restart test on the live stack saw it: no broadcast ever reached that page again). Each
-socket now renews its memberships every WEBSOCKET_MEMBERSHIP_CHECK_S (backend/channel_layer.py ``group_keep``)
+socket now renews its memberships every WEBSOCKET_MEMBERSHIP_CHECK_S (backend/live/channel_layer.py ``group_keep``)
 and is closed with 4503 once one was gone, so that the page opens it again and catches up from the API.
 
 Redis losing its groups is played by deleting this test's group keys (what a restart does to them)."""
@@ -12,8 +12,8 @@ import redis
 from channels.db import database_sync_to_async as sync_to_async
 from channels.layers import get_channel_layer
 
-from backend.accounts import services
-from backend.accounts.consumers import CLOSE_UPDATES_MISSED
+from backend.accounts.services.linking import account_connect
+from backend.live.consumers import CLOSE_UPDATES_MISSED
 from tests.backend.test_websocket_isolation import joined
 from tests.backend.testkit import make_account
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _the_projects_layer(settings, _isolated_redis_keys):
     settings.CHANNEL_LAYERS = {
-        "default": {**settings.CHANNEL_LAYERS["default"], "BACKEND": "backend.channel_layer.ChannelLayer"}
+        "default": {**settings.CHANNEL_LAYERS["default"], "BACKEND": "backend.live.channel_layer.ChannelLayer"}
     }
     settings.WEBSOCKET_MEMBERSHIP_CHECK_S = 1
 
@@ -63,7 +63,7 @@ async def test_a_socket_opened_again_gets_the_broadcasts(owner, workspace, setti
     await sync_to_async(_forget_the_groups)(settings, _isolated_redis_keys)
     socket = await joined(workspace.pk, owner)
     account = await sync_to_async(make_account)(workspace, phone_number="4915100000043")
-    await sync_to_async(services.account_connect)(account_id=account.pk, phone_number="4915100000043")
+    await sync_to_async(account_connect)(account_id=account.pk, phone_number="4915100000043")
     assert (await socket.receive_json_from(timeout=5))["type"] == "status_changed"
     while not await socket.receive_nothing(timeout=2.5):  # the connect's other messages, then 2.5 s quiet
         assert (await socket.receive_output(timeout=1))["type"] == "websocket.send", "its memberships were kept"

@@ -4,8 +4,10 @@ IntegrityError reaches anyone."""
 import pytest
 from django.test import Client
 
-from backend.accounts import services
-from backend.accounts.models import AccountStatus, EventOutcome, WebhookEvent, WhatsAppAccount
+from backend.accounts.models import AccountStatus, WhatsAppAccount
+from backend.accounts.services.endings import account_delete
+from backend.accounts.services.primary import account_set_primary
+from backend.inbox.models import EventOutcome, WebhookEvent
 from tests.backend.testkit import Sender, make_account, make_connected, ready_data, run_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,7 +68,7 @@ def test_racing_set_primary_calls_leave_one_primary(workspace):
     accounts = [make_connected(workspace, is_primary=(i == 0)) for i in range(6)]
 
     def set_primary(i: int) -> None:
-        services.account_set_primary(account_id=accounts[i].pk)
+        account_set_primary(account_id=accounts[i].pk)
 
     assert run_threads(len(accounts), set_primary) == []
     assert WhatsAppAccount.live.filter(workspace=workspace, is_primary=True).count() == 1
@@ -78,7 +80,7 @@ def test_deleting_the_primary_while_others_connect_leaves_one_primary(workspace,
 
     def act(i: int) -> None:
         if i == 0:
-            services.account_delete(account_id=primary.pk)
+            account_delete(account_id=primary.pk)
         else:
             sender = Sender(Client(), secret)
             sender.send("session_ready", waiting[i - 1], data=ready_data(f"4915400000{i:03d}"))

@@ -2,8 +2,10 @@
 
 import pytest
 
-from backend.accounts import services
+from backend.accounts.errors import AccountStateConflict
 from backend.accounts.models import AccountStatus, WhatsAppAccount
+from backend.accounts.services.endings import account_delete, account_logout
+from backend.accounts.services.primary import account_set_primary
 from tests.backend.testkit import make_account, make_connected, ready_data
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +50,14 @@ def test_the_replaced_session_is_logged_out_on_its_worker(
 def test_set_primary_moves_the_flag(workspace):
     make_connected(workspace, is_primary=True)
     second = make_connected(workspace)
-    services.account_set_primary(account_id=second.pk)
+    account_set_primary(account_id=second.pk)
     assert primaries(workspace) == [second.pk]
 
 
 def test_only_a_connected_account_can_be_primary(workspace):
     waiting = make_account(workspace)
-    with pytest.raises(services.AccountStateConflict):
-        services.account_set_primary(account_id=waiting.pk)
+    with pytest.raises(AccountStateConflict):
+        account_set_primary(account_id=waiting.pk)
 
 
 def test_logging_out_the_primary_promotes_the_oldest_connection(workspace):
@@ -63,7 +65,7 @@ def test_logging_out_the_primary_promotes_the_oldest_connection(workspace):
     oldest = make_connected(workspace)
     make_connected(workspace)
     make_account(workspace)  # not connected: never promoted
-    services.account_logout(account_id=primary.pk)
+    account_logout(account_id=primary.pk)
     primary.refresh_from_db()
     assert primary.status == AccountStatus.LOGGED_OUT
     assert primaries(workspace) == [oldest.pk]
@@ -72,7 +74,7 @@ def test_logging_out_the_primary_promotes_the_oldest_connection(workspace):
 def test_deleting_the_primary_promotes_the_oldest_connection(workspace):
     primary = make_connected(workspace, is_primary=True)
     oldest = make_connected(workspace)
-    services.account_delete(account_id=primary.pk)
+    account_delete(account_id=primary.pk)
     assert primaries(workspace) == [oldest.pk]
 
 

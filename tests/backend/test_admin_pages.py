@@ -2,18 +2,25 @@
 
 import pytest
 
-from backend.accounts.models import WebhookEvent
+from backend.inbox.models import WebhookEvent
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["workspace", "membership", "whatsappaccount", "accountstatuschange", "workernode", "webhookevent"]
+MODELS = [
+    "accounts/workspace",
+    "accounts/membership",
+    "accounts/whatsappaccount",
+    "accounts/accountstatuschange",
+    "fleet/workernode",
+    "inbox/webhookevent",
+]
 
 
 def test_every_model_has_a_list_page(staff_client, owner, workspace):
     make_connected(workspace, phone_number="4915100000001")
     for model in MODELS:
-        assert staff_client.get(f"/admin/accounts/{model}/").status_code == 200, model
+        assert staff_client.get(f"/admin/{model}/").status_code == 200, model
 
 
 def test_accounts_can_be_searched_by_phone_and_filtered_by_status_and_workspace(staff_client, workspace):
@@ -30,7 +37,7 @@ def test_an_inbox_event_shows_its_payload(staff_client, sender, workspace):
 
     sender.send("session_authenticated", make_account(workspace))
     event = WebhookEvent.objects.get()
-    page = staff_client.get(f"/admin/accounts/webhookevent/{event.pk}/change/")
+    page = staff_client.get(f"/admin/inbox/webhookevent/{event.pk}/change/")
     assert page.status_code == 200
     assert b"session_authenticated" in page.content and b"<pre>" in page.content
 

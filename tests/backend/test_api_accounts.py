@@ -3,7 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from backend.accounts.models import AccountStatus, WhatsAppAccount, WorkerNode
+from backend.accounts.models import AccountStatus, WhatsAppAccount
+from backend.fleet.models import WorkerNode
 from tests.backend.testkit import logged_in, make_account, qr_data, ready_data
 
 pytestmark = pytest.mark.django_db

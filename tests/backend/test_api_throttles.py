@@ -51,7 +51,7 @@ def test_token_logins_are_counted_per_real_address_behind_the_proxy(settings, mo
 
 
 def test_the_token_login_is_the_strictest_rate(settings):
-    from backend.accounts.ratelimit import parse_rate
+    from backend.ratelimit import parse_rate
 
     configured = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     per_second = {scope: n / s for scope, (n, s) in ((k, parse_rate(v)) for k, v in configured.items())}

@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.test import Client
 
-from backend.accounts.models import SessionAuthState
+from backend.fleet.models import SessionAuthState
 from tests.backend.authstate import auth_state_request, put_state, storage_state
 from tests.backend.testkit import make_connected
 

@@ -3,8 +3,9 @@ transaction: nobody can open the session from it afterwards."""
 
 import pytest
 
-from backend.accounts.models import SessionAuthState, StatusReason
-from backend.accounts.services.accounts import account_delete, account_disconnect, account_logout
+from backend.accounts.models import StatusReason
+from backend.accounts.services.endings import account_delete, account_disconnect, account_logout
+from backend.fleet.models import SessionAuthState
 from shared.events import DisconnectReason
 from tests.backend.authstate import put_state, storage_state
 from tests.backend.testkit import make_connected

@@ -7,8 +7,8 @@ from channels.db import database_sync_to_async as sync_to_async  # closes its co
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from backend.accounts import services
-from backend.accounts.broadcast import workspace_group
+from backend.accounts.services.linking import account_authenticate, account_connect
+from backend.live.messages import workspace_group
 from tests.backend.testkit import make_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ class Abort(Exception):
 
 def connect_then_abort(account_id: int) -> None:
     with transaction.atomic():
-        services.account_connect(account_id=account_id, phone_number="4915100000001")
+        account_connect(account_id=account_id, phone_number="4915100000001")
         raise Abort
 
 
@@ -32,7 +32,7 @@ async def test_a_rolled_back_change_is_not_broadcast_and_a_committed_one_is(work
 
     with pytest.raises(Abort):
         await sync_to_async(connect_then_abort)(account.pk)
-    await sync_to_async(services.account_authenticate)(account_id=account.pk)
+    await sync_to_async(account_authenticate)(account_id=account.pk)
 
     message = await asyncio.wait_for(layer.receive(channel), timeout=10)
     assert message["message"]["type"] == "status_changed"

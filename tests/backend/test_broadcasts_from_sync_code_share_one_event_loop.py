@@ -10,8 +10,8 @@ from channels.db import database_sync_to_async as sync_to_async  # closes its co
 from channels.layers import get_channel_layer
 from django.db import close_old_connections
 
-from backend.accounts import services
-from backend.accounts.broadcast import workspace_group
+from backend.accounts.services.linking import account_authenticate
+from backend.live.messages import workspace_group
 from tests.backend.testkit import make_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _authenticate_in_a_thread(account_id: int) -> None:
     def run() -> None:
         try:
-            services.account_authenticate(account_id=account_id)
+            account_authenticate(account_id=account_id)
         finally:
             close_old_connections()
 

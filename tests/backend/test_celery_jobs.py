@@ -6,8 +6,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.accounts import tasks
-from backend.accounts.models import AccountStatus, WebhookEvent, WhatsAppAccount, WorkerNode
+from backend.accounts.models import AccountStatus, WhatsAppAccount
+from backend.accounts.tasks import accounts_expire_stale_qr
+from backend.fleet.models import WorkerNode
+from backend.fleet.tasks import _backoff, session_start, workers_mark_dead, workers_reconcile_all
+from backend.inbox.models import WebhookEvent
+from backend.inbox.tasks import webhook_events_prune
 from tests.backend.testkit import make_account, make_connected
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +31,7 @@ def test_accounts_stuck_in_qr_scanning_past_the_qr_lifetime_fail(
     connected = make_connected(workspace, status_changed_at=ago(1000))
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.accounts_expire_stale_qr.delay().get() == ["wa_stuck"]
+        assert accounts_expire_stale_qr.delay().get() == ["wa_stuck"]
 
     statuses = dict(WhatsAppAccount.objects.values_list("pk", "status"))
     assert statuses == {stuck.pk: "failed", fresh.pk: "qr_scanning", connected.pk: "connected"}
@@ -43,7 +47,7 @@ def test_a_worker_without_heartbeats_is_marked_dead_and_its_unportable_accounts_
     kept = make_connected(workspace, worker=alive)
 
     # No auth state stored and nowhere to go: it cannot move without a QR (test_failover_* covers the moves).
-    assert tasks.workers_mark_dead.delay().get() == {"dead": ["silent"], "moved": [], "lost": [lost.session_id]}
+    assert workers_mark_dead.delay().get() == {"dead": ["silent"], "moved": [], "lost": [lost.session_id]}
 
     silent.refresh_from_db()
     lost.refresh_from_db()
@@ -51,7 +55,7 @@ def test_a_worker_without_heartbeats_is_marked_dead_and_its_unportable_accounts_
     assert silent.is_alive is False
     assert (lost.status, lost.status_reason, lost.is_primary) == ("disconnected", "WORKER_LOST", True)
     assert kept.status == "connected"
-    assert tasks.workers_mark_dead.delay().get() == {"dead": [], "moved": [], "lost": []}  # nothing more to do
+    assert workers_mark_dead.delay().get() == {"dead": [], "moved": [], "lost": []}  # nothing more to do
 
 
 def test_a_heartbeat_registers_the_worker_and_revives_it(sender, db):
@@ -107,7 +111,7 @@ def test_the_periodic_reconciliation_asks_each_live_worker(
     account = make_connected(workspace, worker=worker_node, status_changed_at=ago(60))
     stand_in_worker.sessions[account.session_id] = "STOPPED"
     with django_capture_on_commit_callbacks(execute=True):
-        result = tasks.workers_reconcile_all.delay().get()
+        result = workers_reconcile_all.delay().get()
     assert result == {"worker-1": "stop 0, disconnect 1"}
     account.refresh_from_db()
     assert account.status == AccountStatus.DISCONNECTED
@@ -116,7 +120,7 @@ def test_the_periodic_reconciliation_asks_each_live_worker(
 def test_starting_a_session_is_retried_until_the_worker_answers(workspace, worker_node, stand_in_worker):
     account = make_account(workspace, worker=worker_node)
     stand_in_worker.fail_next = [503, 502]
-    assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0).get() == "started"
+    assert session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0).get() == "started"
     assert len(stand_in_worker.calls_to("POST", "/sessions")) == 3
     account.refresh_from_db()
     assert account.status == AccountStatus.QR_SCANNING
@@ -125,18 +129,18 @@ def test_starting_a_session_is_retried_until_the_worker_answers(workspace, worke
 def test_an_unreachable_worker_fails_the_account_after_the_last_retry(workspace):
     worker = WorkerNode.objects.create(id="gone", base_url="http://127.0.0.1:9", last_heartbeat_at=timezone.now())
     account = make_account(workspace, worker=worker)
-    assert tasks.session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0).get() == "failed"
+    assert session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0).get() == "failed"
     account.refresh_from_db()
     assert (account.status, account.status_reason) == ("failed", "WORKER_UNREACHABLE")
 
 
 def test_the_backoff_grows_and_is_capped():
-    assert [tasks._backoff(n) for n in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert [_backoff(n) for n in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
 
 
 def test_a_start_for_a_replaced_session_is_skipped(workspace, worker_node, stand_in_worker):
     account = make_account(workspace, worker=worker_node)
-    assert tasks.session_start.delay(account_id=account.pk, session_id="wa_older", epoch=0).get() == "skipped"
+    assert session_start.delay(account_id=account.pk, session_id="wa_older", epoch=0).get() == "skipped"
     assert stand_in_worker.calls == []
 
 
@@ -145,7 +149,7 @@ def test_the_inbox_forgets_events_older_than_the_retention(sender, workspace, se
     sender.send("session_authenticated", make_account(workspace))
     sender.send("session_authenticated", make_account(workspace))
     WebhookEvent.objects.filter(pk=WebhookEvent.objects.first().pk).update(received_at=ago(8 * 86400))
-    assert tasks.webhook_events_prune.delay().get() == 1
+    assert webhook_events_prune.delay().get() == 1
     assert WebhookEvent.objects.count() == 1
 
 
@@ -173,7 +177,7 @@ def test_a_full_worker_hands_the_new_session_to_another(workspace, secret, djang
         full.full, full.fail_next = True, [503]
         account = make_account(workspace, worker=full_node)
         with django_capture_on_commit_callbacks(execute=True):
-            started = tasks.session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0)
+            started = session_start.delay(account_id=account.pk, session_id=account.session_id, epoch=0)
             assert started.get() == "moved"
         account.refresh_from_db()
         assert (account.worker_id, account.lease_epoch) == ("b-spare", 1)

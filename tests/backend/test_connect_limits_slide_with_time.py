@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from backend.accounts.models import AccountStatusChange
-from backend.accounts.services import LimitReached, workspace_check_connect
+from backend.accounts.services.limits import LimitReached, workspace_check_connect
 from tests.backend.testkit import make_account
 
 pytestmark = pytest.mark.django_db

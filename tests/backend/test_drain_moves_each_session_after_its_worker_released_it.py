@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from backend.accounts.models import SessionAuthState, WhatsAppAccount, WorkerNode
-from backend.accounts.services.drain import worker_drain
-from backend.accounts.services.placement import worker_pick
+from backend.accounts.models import WhatsAppAccount
+from backend.fleet.models import SessionAuthState, WorkerNode
+from backend.fleet.services.drain import worker_drain
+from backend.fleet.services.placement import worker_pick
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,9 @@ as one of them is ready on its new worker, without waiting for the rest of its b
 import pytest
 from django.utils import timezone
 
-from backend.accounts.models import SessionAuthState, WhatsAppAccount, WorkerNode
-from backend.accounts.services.drain import DrainResult, worker_drain
+from backend.accounts.models import WhatsAppAccount
+from backend.fleet.models import SessionAuthState, WorkerNode
+from backend.fleet.services.drain import DrainResult, worker_drain
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,8 @@ recorded in the inbox and not applied; the new lease's events apply whatever the
 
 import pytest
 
-from backend.accounts.models import AccountStatus, EventOutcome, WebhookEvent
+from backend.accounts.models import AccountStatus
+from backend.inbox.models import EventOutcome, WebhookEvent
 from tests.backend.testkit import make_connected, ready_data
 
 pytestmark = pytest.mark.django_db

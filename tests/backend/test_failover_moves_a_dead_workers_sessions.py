@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.accounts import tasks
-from backend.accounts.models import AccountStatusChange, SessionAuthState, WhatsAppAccount, WorkerNode
+from backend.accounts.models import AccountStatusChange, WhatsAppAccount
+from backend.fleet.models import SessionAuthState, WorkerNode
+from backend.fleet.tasks import workers_mark_dead
 from tests.backend.testkit import make_account, make_connected
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def dead(db, settings):
 
 def run_failover(capture):
     with capture(execute=True):
-        return tasks.workers_mark_dead.delay().get()
+        return workers_mark_dead.delay().get()
 
 
 def test_a_linked_session_moves_to_the_live_worker_and_starts_there_from_its_state(

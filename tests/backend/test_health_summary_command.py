@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from backend.accounts.models import WorkerNode
+from backend.fleet.models import WorkerNode
 from tests.backend.testkit import make_account, make_connected
 
 pytestmark = pytest.mark.django_db

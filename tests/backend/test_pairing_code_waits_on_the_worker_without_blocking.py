@@ -19,7 +19,7 @@ from aiohttp import web
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from backend.accounts.models import WorkerNode
+from backend.fleet.models import WorkerNode
 from shared.signing import VerificationError, verify_request
 from tests.backend.testkit import make_account
 from tests.harness.livestack import BIN, Process, free_port

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.accounts.models import WorkerNode
-from backend.accounts.services.placement import worker_pick
+from backend.fleet.models import WorkerNode
+from backend.fleet.services.placement import worker_pick
 from tests.backend.testkit import make_connected
 
 pytestmark = pytest.mark.django_db

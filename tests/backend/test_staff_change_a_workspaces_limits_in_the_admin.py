@@ -7,7 +7,8 @@ import re
 import pytest
 
 from backend.accounts.models import Workspace
-from backend.accounts.services import LimitReached, account_create, workspace_limits
+from backend.accounts.services.connects import account_create
+from backend.accounts.services.limits import LimitReached, workspace_limits
 from tests.backend.test_settings_from_environment import assert_refused_at_start
 
 pytestmark = pytest.mark.django_db

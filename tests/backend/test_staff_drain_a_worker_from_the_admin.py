@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from backend.accounts.models import WorkerNode
-from backend.accounts.services.placement import worker_pick
+from backend.fleet.models import WorkerNode
+from backend.fleet.services.placement import worker_pick
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def other_worker(worker_node, stand_in_worker) -> WorkerNode:
 
 
 def act(client: Client, action: str, worker_id: str) -> None:
-    response = client.post("/admin/accounts/workernode/", {"action": action, "_selected_action": [worker_id]})
+    response = client.post("/admin/fleet/workernode/", {"action": action, "_selected_action": [worker_id]})
     assert response.status_code == 302
 
 
@@ -30,7 +30,7 @@ def test_drain_then_stop_draining(staff_client, workspace, worker_node, other_wo
     act(staff_client, "drain", "worker-1")
     assert WorkerNode.objects.get(pk="worker-1").draining
     assert worker_pick(workspace_id=workspace.pk) == other_worker
-    page = staff_client.get("/admin/accounts/workernode/")
+    page = staff_client.get("/admin/fleet/workernode/")
     assert b"Draining 1 worker(s)" in page.content
 
     act(staff_client, "undrain", "worker-1")

@@ -9,8 +9,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from backend.accounts.broadcast import workspace_group
-from backend.accounts.models import AccountStatus, WebhookEvent
+from backend.accounts.models import AccountStatus
+from backend.inbox.models import WebhookEvent
+from backend.live.messages import workspace_group
 from tests.backend.testkit import make_account, make_connected, ready_data
 
 pytestmark = pytest.mark.django_db(transaction=True)  # broadcasts leave on commit

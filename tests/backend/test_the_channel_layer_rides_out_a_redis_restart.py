@@ -1,4 +1,4 @@
-"""Redis restarted under the channel layer (backend/channel_layer.py): the pooled connections are all dead, and
+"""Redis restarted under the channel layer (backend/live/channel_layer.py): the pooled connections are all dead, and
 the first call on one failed, so a broadcast or a new WebSocket's group_add right after the restart was lost.
 Now a call that sends is made again on a fresh connection and works; a receive that was waiting when Redis went
 away still fails (its consumer is closed and the page opens its socket again and catches up from the API: its
@@ -11,7 +11,7 @@ import asyncio
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from backend.channel_layer import ChannelLayer
+from backend.live.channel_layer import ChannelLayer
 from tests.reliability.private_services import private_redis
 
 pytestmark = pytest.mark.xdist_group("private-services")

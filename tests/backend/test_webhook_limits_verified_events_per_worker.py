@@ -3,7 +3,7 @@ with Retry-After and nothing stored; another worker is not affected, wherever it
 
 import pytest
 
-from backend.accounts.models import WebhookEvent
+from backend.inbox.models import WebhookEvent
 from tests.backend.testkit import make_account
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_a_worker_over_its_rate_gets_429_and_others_do_not(sender, workspace, se
 
 
 def test_the_default_ceiling_is_far_above_the_unverified_one(settings):
-    from backend.accounts.ratelimit import parse_rate
+    from backend.ratelimit import parse_rate
 
     worker, unverified = parse_rate(settings.WEBHOOK_WORKER_RATE), parse_rate(settings.WEBHOOK_UNVERIFIED_RATE)
     assert worker[0] / worker[1] >= 100 * unverified[0] / unverified[1]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from backend.accounts.models import AccountStatus, EventOutcome, WebhookEvent, WhatsAppAccount
+from backend.accounts.models import AccountStatus, WhatsAppAccount
+from backend.inbox.models import EventOutcome, WebhookEvent
 from tests.backend.testkit import make_account, qr_data, ready_data
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_an_event_naming_another_workspace_is_not_applied(sender, workspace, oth
 
 def test_a_deleted_account_is_not_changed_by_late_events(sender, workspace):
     account = make_account(workspace)
-    from backend.accounts.services import account_delete
+    from backend.accounts.services.endings import account_delete
 
     account_delete(account_id=account.pk)
     sender.send("session_ready", account, data=ready_data("4915112345678"))

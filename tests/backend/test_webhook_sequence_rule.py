@@ -2,7 +2,8 @@
 
 import pytest
 
-from backend.accounts.models import AccountStatus, EventOutcome, WebhookEvent
+from backend.accounts.models import AccountStatus
+from backend.inbox.models import EventOutcome, WebhookEvent
 from tests.backend.testkit import make_account, qr_data, ready_data
 
 pytestmark = pytest.mark.django_db

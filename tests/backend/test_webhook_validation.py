@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from backend.accounts.models import WebhookEvent
+from backend.inbox.models import WebhookEvent
 from shared.events import MAX_BODY_BYTES
 from tests.backend.testkit import make_account, ready_data
 

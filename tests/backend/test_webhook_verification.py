@@ -5,7 +5,7 @@ import time
 import pytest
 from django.test import Client
 
-from backend.accounts.models import WebhookEvent
+from backend.inbox.models import WebhookEvent
 from shared.signing import new_secret
 from tests.backend.testkit import Sender, make_account, qr_data
 

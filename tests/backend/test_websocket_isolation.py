@@ -7,7 +7,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from backend.accounts import services
+from backend.accounts.services.linking import account_authenticate, account_connect, account_qr_update
 from backend.asgi import application
 from tests.backend.testkit import make_account, qr_data
 
@@ -63,10 +63,8 @@ async def test_members_receive_their_workspace_updates_and_outsiders_nothing(
     outsider_socket = await joined(other_workspace.pk, outsider)
 
     account = await sync_to_async(make_account)(workspace)
-    await sync_to_async(services.account_qr_update)(
-        account_id=account.pk, qr=qr_data()["qr"], qr_count=1, expires_in=60
-    )
-    await sync_to_async(services.account_connect)(account_id=account.pk, phone_number="4915100000001")
+    await sync_to_async(account_qr_update)(account_id=account.pk, qr=qr_data()["qr"], qr_count=1, expires_in=60)
+    await sync_to_async(account_connect)(account_id=account.pk, phone_number="4915100000001")
 
     for socket in (owner_socket, member_socket):
         qr = await socket.receive_json_from(timeout=5)
@@ -84,7 +82,7 @@ async def test_members_receive_their_workspace_updates_and_outsiders_nothing(
 async def test_each_message_carries_the_accounts_current_state(owner, workspace):
     socket = await joined(workspace.pk, owner)
     account = await sync_to_async(make_account)(workspace, phone_number="4915100000009")
-    await sync_to_async(services.account_connect)(account_id=account.pk, phone_number="4915100000009")
+    await sync_to_async(account_connect)(account_id=account.pk, phone_number="4915100000009")
     message = await socket.receive_json_from(timeout=5)
     assert message["type"] == "status_changed"
     assert message["workspace_id"] == workspace.pk
@@ -133,7 +131,7 @@ async def test_a_removed_member_is_disconnected_and_gets_nothing_more(owner, mem
     assert (closing["type"], closing["code"]) == ("websocket.close", 4403)
 
     account = await sync_to_async(make_account)(workspace)
-    await sync_to_async(services.account_authenticate)(account_id=account.pk)
+    await sync_to_async(account_authenticate)(account_id=account.pk)
     assert (await owner_socket.receive_json_from(timeout=5))["type"] == "status_changed"
     await owner_socket.disconnect()
     await member_socket.disconnect()

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async as sync_to_async
 
-from backend.accounts import services
+from backend.accounts.services.linking import account_connect
 from tests.backend.test_websocket_isolation import joined
 from tests.backend.testkit import make_account
 
@@ -19,7 +19,7 @@ async def test_a_socket_idle_past_the_redis_clients_default_timeout_still_gets_u
     assert await socket.receive_nothing(timeout=0.2), "the socket must still be open and quiet"
 
     account = await sync_to_async(make_account)(workspace, phone_number="4915100000042")
-    await sync_to_async(services.account_connect)(account_id=account.pk, phone_number="4915100000042")
+    await sync_to_async(account_connect)(account_id=account.pk, phone_number="4915100000042")
     message = await socket.receive_json_from(timeout=5)
     assert message["type"] == "status_changed"
     await socket.disconnect()

@@ -115,7 +115,7 @@ class StandInWorker:
         self.calls: list[tuple[str, str, dict | None]] = []
         self.sessions: dict[str, str] = {}
         self.fail_next: list[int] = []  # statuses to answer before behaving
-        self.full = False  # a 503 in fail_next then says reason "capacity"
+        self.full = False  # a 503 in fail_next then says error "capacity"
         self.lock = threading.Lock()
         worker = self
 
@@ -129,14 +129,14 @@ class StandInWorker:
                 try:
                     verify_request(worker.secret, dict(self.headers), self.command, self.path, body)
                 except Exception as exc:
-                    return self._answer(401, {"error": str(exc)})
+                    return self._answer(401, {"error": "bad signature", "detail": str(exc)})
                 payload = json.loads(body) if body else None
                 with worker.lock:
                     worker.calls.append((self.command, self.path, payload))
                     if worker.fail_next:
                         status = worker.fail_next.pop(0)
-                        reason = "capacity" if status == 503 and worker.full else "planned"
-                        return self._answer(status, {"error": "planned failure", "reason": reason})
+                        code = "capacity" if status == 503 and worker.full else "planned_failure"
+                        return self._answer(status, {"error": code, "detail": "a failure the test planned"})
                     return self._answer(*worker.route(self.command, self.path, payload))
 
             do_GET = do_POST = do_DELETE = _handle
@@ -163,7 +163,7 @@ class StandInWorker:
         if method == "GET" and parts == ["sessions"]:
             return 200, {"sessions": [{"session_id": s, "state": st} for s, st in self.sessions.items()]}
         if len(parts) >= 2 and parts[1] not in self.sessions:
-            return 404, {"error": "unknown session", "reason": "not_found"}
+            return 404, {"error": "unknown_session", "detail": "no such session on this worker"}
         if method == "DELETE" and len(parts) == 2:
             self.sessions[parts[1]] = "STOPPED"
             return 200, {"session_id": parts[1], "state": "STOPPED"}

@@ -44,14 +44,13 @@ def _ready(stack: ReliabilityStack, session_ids: list[str], *, off: str) -> bool
 
 def _qrs_since(stack: ReliabilityStack, mark: int, session_ids: list[str]) -> int:
     return stack.sql(
-        "SELECT count(*) FROM accounts_webhookevent WHERE id > %s AND type = 'qr_code_generated' "
-        "AND session_id = ANY(%s)",
+        "SELECT count(*) FROM inbox_webhookevent WHERE id > %s AND type = 'qr_code_generated' AND session_id = ANY(%s)",
         (mark, session_ids),
     )[0][0]
 
 
 def _set_draining(stack: ReliabilityStack, workers: list[str], draining: bool) -> None:
-    stack.sql("UPDATE accounts_workernode SET draining = %s WHERE id = ANY(%s) RETURNING id", (draining, workers))
+    stack.sql("UPDATE fleet_workernode SET draining = %s WHERE id = ANY(%s) RETURNING id", (draining, workers))
 
 
 def _drain(stack: ReliabilityStack, worker_id: str) -> subprocess.CompletedProcess:
@@ -65,9 +64,7 @@ def measure_one(*, folder: Path, sessions: int, with_drain: bool) -> dict[str, A
         people = stack.make_people({f"bench{n}": f"Bench failover {n}" for n in range(WORKSPACES)})
         owners = list(people.values())
         stack.wait_until(
-            lambda: (
-                stack.sql("SELECT count(*) FROM accounts_workernode WHERE last_heartbeat_at IS NOT NULL")[0][0] == 3
-            ),
+            lambda: stack.sql("SELECT count(*) FROM fleet_workernode WHERE last_heartbeat_at IS NOT NULL")[0][0] == 3,
             within=60,
             what="three workers registered",
         )
@@ -77,13 +74,13 @@ def measure_one(*, folder: Path, sessions: int, with_drain: bool) -> dict[str, A
             account = stack.connect(workspace_id=owner.workspace_id, token=owner.token)
             stack.link(account, phone_number=_phone(sessions, index), token=owner.token)
         stack.wait_until(
-            lambda: stack.sql("SELECT count(*) FROM accounts_sessionauthstate")[0][0] == sessions,
+            lambda: stack.sql("SELECT count(*) FROM fleet_sessionauthstate")[0][0] == sessions,
             within=120,
             what="every auth state stored",
         )
         _set_draining(stack, ["worker-2", "worker-3"], False)
         session_ids = [sid for (sid,) in stack.sql("SELECT session_id FROM accounts_whatsappaccount")]
-        mark = stack.sql("SELECT coalesce(max(id), 0) FROM accounts_webhookevent")[0][0]
+        mark = stack.sql("SELECT coalesce(max(id), 0) FROM inbox_webhookevent")[0][0]
 
         killed = time.monotonic()
         stack.processes["worker"].kill()
@@ -103,7 +100,7 @@ def measure_one(*, folder: Path, sessions: int, with_drain: bool) -> dict[str, A
             assert gathered.returncode == 0, gathered.stdout + gathered.stderr
             stack.wait_until(lambda: _ready(stack, session_ids, off="worker-2"), within=300, what="gathered")
             _set_draining(stack, ["worker-2"], False)
-            mark = stack.sql("SELECT coalesce(max(id), 0) FROM accounts_webhookevent")[0][0]
+            mark = stack.sql("SELECT coalesce(max(id), 0) FROM inbox_webhookevent")[0][0]
             started = time.monotonic()
             drained = _drain(stack, "worker-3")
             stack.wait_until(lambda: _ready(stack, session_ids, off="worker-3"), within=300, what="drained")

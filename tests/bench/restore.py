@@ -21,7 +21,7 @@ from tests.bench.stack import BenchStack
 from tests.bench.stats import summary
 
 _EVENTS_SINCE = """
-SELECT session_id, type, min(received_at) FROM accounts_webhookevent
+SELECT session_id, type, min(received_at) FROM inbox_webhookevent
 WHERE session_id = ANY(%s) AND received_at >= %s AND type IN ('session_ready', 'qr_code_generated')
 GROUP BY session_id, type
 """

@@ -186,7 +186,7 @@ class BenchStack:
     async def inbox_first(self, session_ids: list[str], type: str) -> dict[str, float]:
         """Wall-clock time (epoch seconds) at which the backend received each session's first ``type``."""
         query = (
-            "SELECT session_id, min(received_at) FROM accounts_webhookevent "
+            "SELECT session_id, min(received_at) FROM inbox_webhookevent "
             "WHERE session_id = ANY(%s) AND type = %s GROUP BY session_id"
         )
         async with await psycopg.AsyncConnection.connect(self.live.db_url, autocommit=True) as db:

@@ -153,12 +153,12 @@ class ReliabilityStack(LiveStack):
     def inbox(self, session_id: str) -> list[tuple[str, str, int, str]]:
         """The inbox rows of one session, in the order they were received: (event_id, type, sequence, outcome)."""
         return self.sql(
-            "SELECT event_id, type, sequence, outcome FROM accounts_webhookevent WHERE session_id = %s ORDER BY id",
+            "SELECT event_id, type, sequence, outcome FROM inbox_webhookevent WHERE session_id = %s ORDER BY id",
             (session_id,),
         )
 
     def table_counts(self) -> dict[str, int]:
-        tables = ["accounts_webhookevent", "accounts_whatsappaccount", "accounts_accountstatuschange"]
+        tables = ["inbox_webhookevent", "accounts_whatsappaccount", "accounts_accountstatuschange"]
         return {table: self.sql(f"SELECT count(*) FROM {table}")[0][0] for table in tables}  # noqa: S608
 
     def accounts_digest(self) -> list[tuple]:

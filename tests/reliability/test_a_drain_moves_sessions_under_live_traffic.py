@@ -24,7 +24,7 @@ def test_every_session_moves_off_the_drained_worker_and_new_ones_avoid_it(stack)
         account = stack.connect(workspace_id=erin.workspace_id, token=erin.token)
         stack.link(account, phone_number=f"491517990{k:02d}", token=erin.token)
     stack.wait_until(
-        lambda: stack.sql("SELECT count(*) FROM accounts_sessionauthstate")[0][0] == 6,
+        lambda: stack.sql("SELECT count(*) FROM fleet_sessionauthstate")[0][0] == 6,
         within=60,
         what="every session's auth state stored",
     )
@@ -32,7 +32,7 @@ def test_every_session_moves_off_the_drained_worker_and_new_ones_avoid_it(stack)
         sid for (sid,) in stack.sql("SELECT session_id FROM accounts_whatsappaccount WHERE worker_id = 'worker-2'")
     }
     assert drained
-    inbox_mark = stack.sql("SELECT coalesce(max(id), 0) FROM accounts_webhookevent")[0][0]
+    inbox_mark = stack.sql("SELECT coalesce(max(id), 0) FROM inbox_webhookevent")[0][0]
 
     result: dict[str, subprocess.CompletedProcess] = {}
 
@@ -50,7 +50,7 @@ def test_every_session_moves_off_the_drained_worker_and_new_ones_avoid_it(stack)
     draining = threading.Thread(target=drain)
     draining.start()
     stack.wait_until(
-        lambda: stack.sql("SELECT draining FROM accounts_workernode WHERE id = 'worker-2'")[0][0],
+        lambda: stack.sql("SELECT draining FROM fleet_workernode WHERE id = 'worker-2'")[0][0],
         within=60,
         what="worker-2 draining",
     )
@@ -82,8 +82,7 @@ def test_every_session_moves_off_the_drained_worker_and_new_ones_avoid_it(stack)
         what="the drained sessions connected on their new workers",
     )
     assert stack.sql(
-        "SELECT count(*) FROM accounts_webhookevent WHERE id > %s AND type = 'qr_code_generated' "
-        "AND session_id = ANY(%s)",
+        "SELECT count(*) FROM inbox_webhookevent WHERE id > %s AND type = 'qr_code_generated' AND session_id = ANY(%s)",
         (inbox_mark, list(drained)),
     ) == [(0,)]
     assert stack.phone.stats()["double_connections"] == 0

@@ -39,7 +39,7 @@ def test_every_session_of_a_killed_worker_is_connected_elsewhere_without_a_qr(st
         by_workspace = list(phones.map(link_workspace, enumerate(people.values())))
     accounts = [linked for its_accounts in by_workspace for linked in its_accounts]
     stack.wait_until(
-        lambda: stack.sql("SELECT count(*) FROM accounts_sessionauthstate")[0][0] == len(accounts),
+        lambda: stack.sql("SELECT count(*) FROM fleet_sessionauthstate")[0][0] == len(accounts),
         within=60,
         what="every session's auth state stored",
     )
@@ -52,7 +52,7 @@ def test_every_session_of_a_killed_worker_is_connected_elsewhere_without_a_qr(st
         assert len(workers) == PER_WORKSPACE
     victims = {sid for sid, worker in placed.items() if worker == "worker-2"}
     qr_counts = dict(stack.sql("SELECT session_id, qr_count FROM accounts_whatsappaccount"))
-    inbox_mark = stack.sql("SELECT coalesce(max(id), 0) FROM accounts_webhookevent")[0][0]
+    inbox_mark = stack.sql("SELECT coalesce(max(id), 0) FROM inbox_webhookevent")[0][0]
 
     killed_at = time.monotonic()
     stack.processes["worker-2"].kill()
@@ -69,7 +69,7 @@ def test_every_session_of_a_killed_worker_is_connected_elsewhere_without_a_qr(st
     took = time.monotonic() - killed_at
 
     late_qrs = stack.sql(
-        "SELECT session_id FROM accounts_webhookevent WHERE id > %s AND type = 'qr_code_generated'", (inbox_mark,)
+        "SELECT session_id FROM inbox_webhookevent WHERE id > %s AND type = 'qr_code_generated'", (inbox_mark,)
     )
     assert late_qrs == []
     assert dict(stack.sql("SELECT session_id, qr_count FROM accounts_whatsappaccount")) == qr_counts

@@ -21,14 +21,14 @@ def test_the_cut_off_worker_stops_first_and_its_sessions_move_without_a_qr(stack
         stack.link(account, phone_number=f"491517880{k:02d}", token=person.token)
         accounts.append(account)
     stack.wait_until(
-        lambda: stack.sql("SELECT count(*) FROM accounts_sessionauthstate")[0][0] == len(accounts),
+        lambda: stack.sql("SELECT count(*) FROM fleet_sessionauthstate")[0][0] == len(accounts),
         within=60,
         what="every session's auth state stored",
     )
     [(victim, epoch)] = stack.sql(
         "SELECT session_id, lease_epoch FROM accounts_whatsappaccount WHERE worker_id = 'worker-3'"
     )
-    inbox_mark = stack.sql("SELECT coalesce(max(id), 0) FROM accounts_webhookevent")[0][0]
+    inbox_mark = stack.sql("SELECT coalesce(max(id), 0) FROM inbox_webhookevent")[0][0]
 
     stack.proxies["worker-3"].cut()
 
@@ -44,14 +44,14 @@ def test_the_cut_off_worker_stops_first_and_its_sessions_move_without_a_qr(stack
     assert stack.phone.stats()["double_connections"] == 0
     assert "lease expired, stopping session" in stack.processes["worker-3"].log()
     assert stack.sql(
-        "SELECT count(*) FROM accounts_webhookevent WHERE id > %s AND type = 'qr_code_generated'", (inbox_mark,)
+        "SELECT count(*) FROM inbox_webhookevent WHERE id > %s AND type = 'qr_code_generated'", (inbox_mark,)
     ) == [(0,)]
 
     stack.proxies["worker-3"].restore()
     stack.wait_until(
         lambda: (
             stack.sql(
-                "SELECT count(*) FROM accounts_webhookevent WHERE session_id = %s AND outcome = 'stale_epoch' "
+                "SELECT count(*) FROM inbox_webhookevent WHERE session_id = %s AND outcome = 'stale_epoch' "
                 "AND worker_id = 'worker-3' AND epoch = %s",
                 (victim, epoch),
             )[0][0]
@@ -61,7 +61,7 @@ def test_the_cut_off_worker_stops_first_and_its_sessions_move_without_a_qr(stack
         what="the cut-off worker's late event refused as stale",
     )
     stack.wait_until(
-        lambda: stack.sql("SELECT is_alive FROM accounts_workernode WHERE id = 'worker-3'")[0][0],
+        lambda: stack.sql("SELECT is_alive FROM fleet_workernode WHERE id = 'worker-3'")[0][0],
         within=60,
         what="worker-3 heard from again",
     )

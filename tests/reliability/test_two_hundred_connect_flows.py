@@ -46,7 +46,7 @@ def test_200_connect_flows_all_succeed(stack):
     sessions = stack.sql(
         "SELECT session_id, array_agg(sequence ORDER BY id),"
         " count(*) FILTER (WHERE type = 'session_ready' AND outcome = 'applied')"
-        " FROM accounts_webhookevent WHERE session_id <> '' GROUP BY session_id"
+        " FROM inbox_webhookevent WHERE session_id <> '' GROUP BY session_id"
     )
     assert {session_id for session_id, _, _ in sessions} == {session_id for session_id, _ in results}
     assert [s for s, sequences, _ in sessions if sequences != list(range(1, len(sequences) + 1))] == []

@@ -72,9 +72,7 @@ def test_a_worker_over_its_rate_gets_429_and_another_worker_does_not(backend):
     assert over.status_code == 429
     assert 3000 <= int(over.headers["Retry-After"]) <= 3600
     assert post_signed(backend, 0, "worker-calm").status_code == 200
-    assert backend.sql("SELECT count(*) FROM accounts_webhookevent WHERE worker_id = 'worker-busy'") == [
-        (WORKER_LIMIT,)
-    ]
+    assert backend.sql("SELECT count(*) FROM inbox_webhookevent WHERE worker_id = 'worker-busy'") == [(WORKER_LIMIT,)]
     assert backend.error_lines("backend") == []
 
 

@@ -72,10 +72,10 @@ def footprint(stack, target: dict) -> list:
         ),
         stack.sql("SELECT count(*) FROM accounts_accountstatuschange WHERE account_id = %s", (target["id"],)),
         stack.sql(
-            "SELECT count(*) FROM accounts_webhookevent WHERE session_id = %s OR worker_id = %s",
+            "SELECT count(*) FROM inbox_webhookevent WHERE session_id = %s OR worker_id = %s",
             (target["session_id"], BAD_WORKER),
         ),
-        stack.sql("SELECT id FROM accounts_workernode ORDER BY id"),
+        stack.sql("SELECT id FROM fleet_workernode ORDER BY id"),
     ]
 
 

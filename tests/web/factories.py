@@ -7,7 +7,8 @@ import uuid
 
 from django.utils import timezone
 
-from backend.accounts.models import AccountStatusChange, WebhookEvent, WhatsAppAccount, Workspace
+from backend.accounts.models import AccountStatusChange, WhatsAppAccount, Workspace
+from backend.inbox.models import WebhookEvent
 
 
 def make_account(

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.accounts.api.serializers import AccountSerializer
-from backend.accounts.models import WorkerNode
+from backend.accounts.serializers import AccountSerializer
+from backend.fleet.models import WorkerNode
 from tests.web import scripted
 from tests.web.factories import make_account, record_event, record_status
 

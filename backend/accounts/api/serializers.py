@@ -1,11 +1,12 @@
-"""Output and input serializers of the API (no logic: writes go through services/)."""
+"""Output and input serializers of the API (no logic: writes go through services/). The account itself is
+backend/accounts/serializers.py's."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from backend.accounts.models import AccountStatusChange, WhatsAppAccount, Workspace
-from backend.accounts.phone_numbers import phone_number_display
+from backend.accounts.models import Workspace
+from backend.accounts.serializers import AccountSerializer, StatusChangeSerializer
 from shared.events import PHONE_RE
 
 
@@ -15,65 +16,6 @@ class WorkspaceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Workspace
         fields = ["id", "name", "role", "created_at"]
-
-
-class AccountSerializer(serializers.ModelSerializer):
-    """An account's current state, as the API answers it (the WebSocket's messages carry
-    ``broadcast.MessageAccountSerializer``, which inherits these fields)."""
-
-    workspace_id = serializers.IntegerField(read_only=True)
-    worker_id = serializers.CharField(read_only=True, allow_null=True)
-    phone_number_display = serializers.SerializerMethodField(
-        help_text='The number for people, in its country\'s international format ("+55 11 99999-0000"); "" before '
-        "the account is linked."
-    )
-    qr = serializers.SerializerMethodField(help_text="The raw QR string while one is showing, else null.")
-    deleted = serializers.SerializerMethodField()
-    moving = serializers.BooleanField(
-        read_only=True, help_text="Moving to another worker (its worker died, or is drained): no QR is needed."
-    )
-
-    class Meta:
-        model = WhatsAppAccount
-        fields = [
-            "id",
-            "workspace_id",
-            "session_id",
-            "status",
-            "status_reason",
-            "status_changed_at",
-            "phone_number",
-            "phone_number_display",
-            "push_name",
-            "platform",
-            "is_primary",
-            "qr",
-            "qr_count",
-            "qr_expires_at",
-            "sync_percent",
-            "worker_id",
-            "moving",
-            "connected_at",
-            "created_at",
-            "updated_at",
-            "deleted",
-        ]
-        read_only_fields = fields
-
-    def get_phone_number_display(self, account: WhatsAppAccount) -> str:
-        return phone_number_display(account.phone_number)
-
-    def get_qr(self, account: WhatsAppAccount) -> str | None:
-        return account.qr_code or None
-
-    def get_deleted(self, account: WhatsAppAccount) -> bool:
-        return account.deleted_at is not None
-
-
-class StatusChangeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = AccountStatusChange
-        fields = ["status", "reason", "at"]
 
 
 class AccountDetailSerializer(AccountSerializer):

@@ -1,12 +1,8 @@
 from django.urls import path
 
 from backend.accounts.api import views
-from backend.accounts.api.auth_state import session_auth_state
-from backend.accounts.api.webhook import whatsapp_webhook
 
 urlpatterns = [
-    path("whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
-    path("whatsapp/sessions/<str:session_id>/auth-state", session_auth_state, name="session-auth-state"),
     path("workspaces", views.WorkspaceListView.as_view(), name="workspace-list"),
     path("workspaces/<int:workspace_id>/accounts", views.WorkspaceAccountsView.as_view(), name="workspace-accounts"),
     path("accounts/<int:account_id>", views.AccountDetailView.as_view(), name="account-detail"),

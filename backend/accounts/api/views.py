@@ -31,15 +31,10 @@ from backend.accounts.api.serializers import (
     PairingCodeSerializer,
     WorkspaceSerializer,
 )
+from backend.accounts.errors import NoWorkerAvailable, ServiceError, WorkerUnavailable
 from backend.accounts.models import Membership, WhatsAppAccount
-from backend.accounts.services.accounts import (
-    account_cancel,
-    account_create,
-    account_delete,
-    account_logout,
-    account_reconnect,
-)
-from backend.accounts.services.common import NoWorkerAvailable, ServiceError, WorkerUnavailable
+from backend.accounts.services.connects import account_cancel, account_create, account_reconnect
+from backend.accounts.services.endings import account_delete, account_logout
 from backend.accounts.services.limits import LimitReached
 from backend.accounts.services.pairing import account_request_pairing_code
 from backend.accounts.services.primary import account_set_primary

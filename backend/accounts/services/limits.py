@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from backend.accounts.errors import ServiceError
 from backend.accounts.models import AccountStatus, AccountStatusChange, StatusReason, WhatsAppAccount, Workspace
-from backend.accounts.services.common import ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import logging
 from asgiref.sync import sync_to_async
 from django.db import connection
 
+from backend.accounts.errors import AccountStateConflict, WorkerUnavailable
 from backend.accounts.models import AccountStatus, WhatsAppAccount
-from backend.accounts.services.common import AccountStateConflict, WorkerUnavailable
-from backend.accounts.worker_client import WorkerClient, WorkerError
+from backend.fleet.worker_client import WorkerClient, WorkerError
 
 log = logging.getLogger(__name__)
 

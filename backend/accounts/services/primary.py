@@ -1,7 +1,7 @@
 """The workspace's primary account: set by a user, handed on when it leaves (the first account to connect
 takes it in ``accounts.account_connect``).
 
-The workspace row is locked (``common.account_lock``) before any of its accounts' flags change: the partial
+The workspace row is locked (``locks.account_lock``) before any of its accounts' flags change: the partial
 unique index allows one primary per workspace, and the lock makes sure no write of ours ever trips it.
 """
 
@@ -12,10 +12,11 @@ import logging
 from django.db import transaction
 from django.db.models import F
 
-from backend.accounts import broadcast
-from backend.accounts.broadcast import MessageType
+from backend.accounts.errors import AccountStateConflict
 from backend.accounts.models import AccountStatus, WhatsAppAccount, Workspace
-from backend.accounts.services.common import AccountStateConflict, account_lock
+from backend.accounts.services.locks import account_lock
+from backend.live.broadcast import announce
+from backend.live.messages import MessageType
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +31,11 @@ def account_set_primary(*, account_id: int) -> WhatsAppAccount:
     for previous in WhatsAppAccount.live.select_for_update().filter(workspace=workspace, is_primary=True):
         previous.is_primary = False
         previous.save(update_fields=["is_primary", "updated_at"])  # first: one primary per workspace
-        broadcast.announce(previous, MessageType.PRIMARY_CHANGED)
+        announce(previous, MessageType.PRIMARY_CHANGED)
     account.is_primary = True
     account.save(update_fields=["is_primary", "updated_at"])
     log.info("session %s: set primary", account.session_id)
-    broadcast.announce(account, MessageType.PRIMARY_CHANGED)
+    announce(account, MessageType.PRIMARY_CHANGED)
     return account
 
 
@@ -55,5 +56,5 @@ def workspace_promote_next_primary(*, workspace: Workspace) -> WhatsAppAccount |
     successor.is_primary = True
     successor.save(update_fields=["is_primary", "updated_at"])
     log.info("session %s: now primary", successor.session_id)
-    broadcast.announce(successor, MessageType.PRIMARY_CHANGED)
+    announce(successor, MessageType.PRIMARY_CHANGED)
     return successor

@@ -1,0 +1,194 @@
+"""The sessions' auth states, kept off the workers so that any worker can open a session without a QR.
+
+A worker stores its session's state (the browser's storage state, gzip'd JSON) under its lease: only the
+holder of the session's current lease epoch may store or read it, so a worker cut off from the backend, or one
+that lost the session to another, can never overwrite it. At rest it is encrypted with SESSION_STATE_KEYS
+(``cryptography``'s MultiFernet: the first key encrypts, every key decrypts). Logout and delete wipe it
+(backend/accounts/services/endings.py, in their own transactions).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import zlib
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import transaction
+
+from backend.accounts.errors import ServiceError
+from backend.accounts.models import WhatsAppAccount
+from backend.accounts.services.locks import account_lock
+from backend.fleet.models import SessionAuthState
+
+log = logging.getLogger(__name__)
+
+LAYOUTS = ("shared", "profile")
+# A gzip'd state may expand this much at most: beyond, it is refused (a decompression bomb, or not a state).
+MAX_EXPANSION = 8
+
+
+class AuthStateError(ServiceError):
+    """``status`` is the HTTP answer's; ``code`` its ``error``."""
+
+    status = 400
+    code = "invalid_state"
+
+
+class UnknownSession(AuthStateError):
+    status, code = 404, "unknown_session"
+
+
+class NoStoredState(AuthStateError):
+    status, code = 404, "no_state"
+
+    def __init__(self, message: str, *, lease_remaining_ms: int) -> None:
+        super().__init__(message)
+        self.lease_remaining_ms = lease_remaining_ms
+
+
+class StaleEpoch(AuthStateError):
+    status, code = 409, "stale_epoch"
+
+    def __init__(self, message: str, *, epoch: int) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+
+
+class StateTooLarge(AuthStateError):
+    status, code = 413, "too_large"
+
+
+class StateCorrupt(AuthStateError):
+    status, code = 400, "corrupt_state"
+
+
+class StateUnreadable(AuthStateError):
+    """Stored, but no key of SESSION_STATE_KEYS decrypts it (a key was dropped before its states were rotated)."""
+
+    status, code = 500, "state_unreadable"
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredState:
+    data: bytes  # the gzip'd state as the worker sent it; empty when the caller's copy is current
+    version: int
+    sha256: str
+    layout: str
+    lease_remaining_ms: int  # of the caller's lease, as of now
+
+
+def _cipher() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in settings.SESSION_STATE_KEYS])
+
+
+def _checked(data: bytes) -> None:
+    """Refuse what is too large, or not a gzip'd storage state (``{"cookies": [...], "origins": [...]}``)."""
+    limit = settings.SESSION_STATE_MAX_BYTES
+    if len(data) > limit:
+        raise StateTooLarge(f"the state is {len(data)} bytes; SESSION_STATE_MAX_BYTES is {limit}")
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip only
+    try:
+        text = inflater.decompress(data, limit * MAX_EXPANSION)
+        if inflater.unconsumed_tail:
+            raise StateCorrupt(f"the state expands beyond {MAX_EXPANSION} times SESSION_STATE_MAX_BYTES")
+        if not inflater.eof:
+            raise StateCorrupt("the state is not a complete gzip stream")
+        state = json.loads(text)
+    except zlib.error as exc:
+        raise StateCorrupt(f"the state is not gzip: {exc}") from None
+    except (ValueError, RecursionError):
+        raise StateCorrupt("the state is not JSON once decompressed") from None
+    if not (
+        isinstance(state, dict) and isinstance(state.get("cookies"), list) and isinstance(state.get("origins"), list)
+    ):
+        raise StateCorrupt('the state must be a storage state: {"cookies": [...], "origins": [...]}')
+
+
+def _locked_holder(*, session_id: str, epoch: int) -> WhatsAppAccount:
+    """The session's live account, locked, if ``epoch`` is its current lease (the lease cannot move meanwhile)."""
+    ref = WhatsAppAccount.live.filter(session_id=session_id).values("pk", "workspace_id").first()
+    if ref is None:
+        raise UnknownSession(f"no live account has session {session_id}")
+    _, account = account_lock(account_id=ref["pk"], workspace_id=ref["workspace_id"])
+    if account.is_deleted:
+        raise UnknownSession(f"no live account has session {session_id}")
+    if account.lease_epoch != epoch:
+        raise StaleEpoch(
+            f"epoch {epoch} is not the session's lease (epoch {account.lease_epoch}); stop driving it",
+            epoch=account.lease_epoch,
+        )
+    return account
+
+
+@transaction.atomic
+def auth_state_store(*, session_id: str, epoch: int, layout: str, data: bytes) -> SessionAuthState:
+    """Keep ``data`` (gzip'd storage-state JSON) as the session's auth state; an unchanged one is not written."""
+    if layout not in LAYOUTS:
+        raise StateCorrupt(f"layout must be one of {', '.join(LAYOUTS)}")
+    _checked(data)
+    account = _locked_holder(session_id=session_id, epoch=epoch)
+    digest = hashlib.sha256(data).hexdigest()
+    current = SessionAuthState.objects.filter(account=account).first()
+    if current is not None and current.sha256 == digest:
+        return current
+    ciphertext = _cipher().encrypt(data)
+    if current is None:
+        current = SessionAuthState(account=account, version=0)
+    current.ciphertext, current.layout, current.size, current.sha256 = ciphertext, layout, len(data), digest
+    current.version += 1
+    current.epoch = epoch
+    current.save()
+    log.info("session %s: auth state v%s stored (%s bytes, epoch %s)", session_id, current.version, len(data), epoch)
+    return current
+
+
+@transaction.atomic
+def auth_state_read(*, session_id: str, epoch: int, known_sha256: str = "") -> StoredState:
+    """The session's auth state for the holder of lease ``epoch``; no data when ``known_sha256`` is current."""
+    account = _locked_holder(session_id=session_id, epoch=epoch)
+    stored = SessionAuthState.objects.filter(account=account).first()
+    remaining = account.lease_remaining_ms()
+    if stored is None:
+        raise NoStoredState(f"no auth state is stored for session {session_id}", lease_remaining_ms=remaining)
+    if known_sha256 and known_sha256 == stored.sha256:
+        return StoredState(b"", stored.version, stored.sha256, stored.layout, remaining)
+    try:
+        data = _cipher().decrypt(bytes(stored.ciphertext))
+    except InvalidToken:
+        log.error(
+            "session %s: ITS AUTH STATE CANNOT BE DECRYPTED: it was encrypted with a key not in SESSION_STATE_KEYS "
+            "(restore the old key, or the session needs a new QR)",
+            session_id,
+        )
+        raise StateUnreadable("the auth state was encrypted with a key not in SESSION_STATE_KEYS") from None
+    return StoredState(data, stored.version, stored.sha256, stored.layout, remaining)
+
+
+def auth_state_wipe(*, account: WhatsAppAccount) -> None:
+    """Forget the session's auth state (logout, delete, a new session for the account)."""
+    if SessionAuthState.objects.filter(account=account).delete()[0]:
+        log.info("session %s: auth state wiped", account.session_id)
+
+
+def auth_states_rotate() -> int:
+    """Encrypt every stored state with the first key of SESSION_STATE_KEYS; how many were rewritten. A state no
+    key decrypts is left as it is (and logged)."""
+    cipher = _cipher()
+    rotated = 0
+    for pk in SessionAuthState.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            stored = SessionAuthState.objects.select_for_update().filter(pk=pk).first()
+            if stored is None:
+                continue
+            try:
+                stored.ciphertext = cipher.rotate(bytes(stored.ciphertext))
+            except InvalidToken:
+                log.error("auth state of account %s: no key of SESSION_STATE_KEYS decrypts it, left as it is", pk)
+                continue
+            stored.save(update_fields=["ciphertext", "updated_at"])
+            rotated += 1
+    return rotated

@@ -1,0 +1,36 @@
+"""The answers the worker-facing endpoints (the webhook, the auth state) give to what they refuse.
+
+A request that did not prove it comes from a worker (bad size, missing or wrong signature) counts against its
+client's address (``backend.proxies.client_address``: the real one behind a trusted proxy); over
+WEBHOOK_UNVERIFIED_RATE the address gets 429 + Retry-After instead, until its window ends (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import JsonResponse
+
+from backend import ratelimit
+
+log = logging.getLogger("backend.inbox.views")
+
+
+def error(status: int, error: str, **extra: str | int) -> JsonResponse:
+    return JsonResponse({"error": error, **extra}, status=status)
+
+
+def rate_limited(retry_after: int, detail: str) -> JsonResponse:
+    response = error(429, "rate limited", detail=detail)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def unverified(address: str, status: int, error_text: str, detail: str, *, what: str = "webhook") -> JsonResponse:
+    """The answer to a request that did not prove it comes from a worker: counted against its address."""
+    retry_after = ratelimit.hit(scope="webhook-unverified", key=address, rate=settings.WEBHOOK_UNVERIFIED_RATE)
+    if retry_after is not None:
+        return rate_limited(retry_after, f"over {settings.WEBHOOK_UNVERIFIED_RATE} unverified requests")
+    log.warning("%s from %s refused: %s", what, address, error_text)
+    return error(status, error_text, detail=detail)
