@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import warnings
 from contextlib import closing
 
 from kombu import Connection, Exchange, Queue
@@ -36,10 +37,16 @@ def broker_file(path: str, *, queue: str) -> str:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with closing(sqlite3.connect(path, timeout=60)) as db:
             db.execute("PRAGMA journal_mode=WAL")
-        with Connection(
-            f"sqlite:///{path}", transport=Transport, transport_options={"connect_args": {"timeout": 60}}
-        ) as connection:
-            Queue(queue, Exchange(queue), routing_key=queue).bind(connection.default_channel).declare()
+        # kombu's models use a loader strategy SQLAlchemy 2.1 deprecates (kombu's to change; harmless here)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The ``noload`` loader strategy", DeprecationWarning)
+            _declare(path, queue)
     finally:
         os.close(lock)  # releases the lock
     return path
+
+
+def _declare(path: str, queue: str) -> None:
+    options = {"connect_args": {"timeout": 60}}  # wait for another writer's lock
+    with Connection(f"sqlite:///{path}", transport=Transport, transport_options=options) as connection:
+        Queue(queue, Exchange(queue), routing_key=queue).bind(connection.default_channel).declare()
