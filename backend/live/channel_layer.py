@@ -14,6 +14,11 @@ reconnects a blocking read on its own) would stay open and hear nothing. ``group
 and says whether it was still there; the workspace consumer calls it every WEBSOCKET_MEMBERSHIP_CHECK_S and
 closes a socket whose membership was gone, so that the page opens it again and catches up (consumers.py). It
 also keeps a socket open longer than the group expiry (a day) in its group.
+
+The one adapter of a dependency's insides (docs/architecture.md): channels_redis has no public API for either, so
+this module alone uses its connections per shard and the key of a group (``_group_key``). channels_redis is pinned
+(requirements.lock); tests/backend/test_the_channel_layer_rides_out_a_redis_restart.py and
+test_a_websocket_that_lost_its_groups_is_closed.py fail if an upgrade changes what it relies on.
 """
 
 from __future__ import annotations

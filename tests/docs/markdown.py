@@ -18,6 +18,12 @@ RUN_PAGES = ("docs/architecture.md", "docs/troubleshooting.md", "docs/operations
 # Every page a reader is sent to: the README and all of docs/.
 PAGES = ("README.md", *sorted(f"docs/{page.name}" for page in DOCS.glob("*.md")))
 
+
+def BACKEND_SETTINGS() -> str:
+    """The backend's settings, all its modules (backend/settings/) as one text."""
+    return "".join(path.read_text() for path in sorted((ROOT / "backend" / "settings").glob("*.py")))
+
+
 _FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
 _HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.M)
 _LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
-from tests.docs.markdown import DOCS, ROOT
+from tests.docs.markdown import BACKEND_SETTINGS, DOCS, ROOT
 
 
 def _read_by_code() -> set[str]:
-    names = set(re.findall(r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"', "".join(p.read_text() for p in sorted((ROOT / "backend/settings").glob("*.py")))))
+    names = set(
+        re.findall(
+            r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"',
+            BACKEND_SETTINGS(),
+        )
+    )
     names |= set(re.findall(r'\(env, "([A-Z][A-Z0-9_]+)"', (ROOT / "session_worker/settings.py").read_text()))
     names |= set(re.findall(r'environ\.get\("([A-Z][A-Z0-9_]+)"', (ROOT / "simulator/__main__.py").read_text()))
     names |= set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / "deploy/env.example").read_text(), re.M))
