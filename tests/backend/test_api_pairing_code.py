@@ -27,11 +27,42 @@ def test_a_member_gets_the_workers_code_for_a_waiting_session(member, waiting, s
     ]
 
 
-@pytest.mark.parametrize("phone", ["", "+6281234567890", "0812", "62 812 3456", None])
-def test_a_malformed_phone_number_is_a_400_naming_it(member, waiting, stand_in_worker, phone):
+@pytest.mark.parametrize(
+    ("written", "digits"),
+    [
+        ("+55 11 99999-0000", "5511999990000"),
+        ("55 (11) 99999 0000", "5511999990000"),
+        ("+62 812-3456-7890", "6281234567890"),
+        ("+6281234567890", "6281234567890"),
+        (" 6281234567890 ", "6281234567890"),
+    ],
+)
+def test_a_number_as_people_write_it_reaches_the_worker_as_digits(member, waiting, stand_in_worker, written, digits):
+    response = logged_in(member).post(url(waiting), {"phone_number": written}, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    assert stand_in_worker.calls_to("POST", f"/sessions/{waiting.session_id}/pairing-code")[0][2] == {
+        "phone_number": digits
+    }
+
+
+@pytest.mark.parametrize(
+    ("phone", "says"),
+    [
+        ("", "with its country code"),
+        ("+1 555", "+1 555 is too short for +1"),
+        ("0812 3456 7890", "with its country code instead of the leading 0"),
+        ("+62 812 3456 7890 1234 5678", "too long"),
+        ("+999 1234", "country code that does not exist"),
+        ("call me", "not a phone number"),
+        (None, "may not be null"),
+    ],
+)
+def test_a_number_that_cannot_be_one_is_a_400_saying_why(member, waiting, stand_in_worker, phone, says):
     response = logged_in(member).post(url(waiting), {"phone_number": phone}, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_phone_number"
+    body = response.json()
+    assert body["error"] == "invalid_phone_number" and body["field"] == "phone_number"
+    assert says in body["detail"], body
     assert stand_in_worker.calls == []
 
 

@@ -119,12 +119,23 @@ def test_the_pairing_code_alternative(page, scripted):
     scripted.push("qr_code_generated", with_qr(row, 2, 20))  # a rotation behind the form
     expect(page.locator("#connect-dialog [data-panel-status]")).to_contain_text("Link with a phone number")
     expect(page.locator("#connect-dialog [data-panel-status]")).not_to_contain_text("QR")
-    phone.fill("12")
+    phone.fill(" ")
     page.keyboard.press("Enter")
-    expect(page.locator("#pairing-error")).to_contain_text("full number with its country code")
+    expect(page.locator("#pairing-error")).to_contain_text("with its country code")
     expect(phone).to_have_attribute("aria-invalid", "true")
 
+    phone.fill("+1 555")  # the server reads the number and says what is wrong with it
+    scripted.answer(
+        "POST",
+        f"/accounts/{row['id']}/pairing-code",
+        400,
+        {"error": "invalid_phone_number", "detail": "+1 555 is too short for +1 (US).", "field": "phone_number"},
+    )
+    page.keyboard.press("Enter")
+    expect(page.locator("#pairing-error")).to_contain_text("+1 555 is too short for +1 (US).")
+
     phone.fill("+62 812 3456 7890")
+    scripted.answer("POST", f"/accounts/{row['id']}/pairing-code", 404, {"error": "not_found"})
     page.keyboard.press("Enter")
     expect(page.locator("#pairing-error")).to_contain_text("not available on this server")
 
@@ -138,4 +149,4 @@ def test_the_pairing_code_alternative(page, scripted):
     expect(code).to_be_focused()
     method, path, body = scripted.requests[-1]
     assert (method, path) == ("POST", f"/accounts/{row['id']}/pairing-code")
-    assert body == '{"phone_number":"6281234567890"}'
+    assert body == '{"phone_number":"+62 812 3456 7890"}'  # as written: the server reads it

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backend.accounts.models import Workspace
+from backend.accounts.phone_numbers import PhoneNumberInvalid, phone_number_parse
 from backend.accounts.serializers import AccountSerializer, StatusChangeSerializer
-from shared.events import PHONE_RE
 
 
 class WorkspaceSerializer(serializers.ModelSerializer):
@@ -40,9 +40,18 @@ class LimitReachedSerializer(ErrorSerializer):
 
 
 class PairingCodeRequestSerializer(serializers.Serializer):
-    phone_number = serializers.RegexField(
-        PHONE_RE.pattern, max_length=15, error_messages={"invalid": "digits only, with the country code, no +"}
+    phone_number = serializers.CharField(
+        allow_blank=True,  # said by validate_phone_number, with what to enter
+        max_length=40,
+        help_text='The phone number as people write it, with its country code: "+55 11 99999-0000", "5511999990000".',
     )
+
+    def validate_phone_number(self, value: str) -> str:
+        """E.164 digits without "+"; a number that cannot be one says why."""
+        try:
+            return phone_number_parse(value)
+        except PhoneNumberInvalid as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class PairingCodeSerializer(serializers.Serializer):

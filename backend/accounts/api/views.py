@@ -227,7 +227,7 @@ class AccountPairingCodeView(AsyncAPIView):
         given = PairingCodeRequestSerializer(data=request.data)
         if not given.is_valid():
             field, errors = next(iter(given.errors.items()))
-            return Response({"error": "invalid_phone_number", "detail": f"{field}: {errors[0]}"}, status=400)
+            return Response({"error": "invalid_phone_number", "detail": str(errors[0]), "field": field}, status=400)
         try:
             code = await account_request_pairing_code(
                 account_id=account.pk, phone_number=given.validated_data["phone_number"]

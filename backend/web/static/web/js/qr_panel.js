@@ -285,11 +285,12 @@ export class ConnectPanel {
   async submitPairing() {
     const input = this.q("[data-pairing-phone]");
     const error = this.q("[data-pairing-error]");
-    const digits = input.value.replace(/\D/g, "");
+    // As the person wrote it: the server reads it (spaces, dashes, brackets, "+") and says what is wrong.
+    const number = input.value.trim();
     error.textContent = "";
     input.removeAttribute("aria-invalid");
-    if (digits.length < 7 || digits.length > 15) {
-      error.textContent = "Enter the full number with its country code, for example +62 812 3456 7890.";
+    if (!/\d/.test(number)) {
+      error.textContent = "Enter the phone number with its country code, for example +62 812 3456 7890.";
       input.setAttribute("aria-invalid", "true");
       input.focus();
       return;
@@ -297,7 +298,7 @@ export class ConnectPanel {
     const button = this.q("[data-pairing-submit]");
     button.disabled = true;
     try {
-      const { code } = await this.onPairingCode(this.accountId, digits);
+      const { code } = await this.onPairingCode(this.accountId, number);
       const grouped = formatPairingCode(code);
       const box = this.q("[data-pairing-code]");
       // On screen as WhatsApp shows it ("8HA9-3VY4"); to a screen reader one character at a time, so that
