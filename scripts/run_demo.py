@@ -27,41 +27,21 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = Path(os.environ.get("DEMO_VAR_DIR", ROOT / "var" / "demo")).resolve()
-PY = sys.executable
-BIN = Path(PY).parent
-_BASE_PORT = int(os.environ.get("DEMO_BASE_PORT", "8000"))
-PORTS = {"backend": _BASE_PORT, "worker": _BASE_PORT + 1, "simulator": _BASE_PORT + 2}
-HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
-DEMO_USER = os.environ.get("DEMO_USER", "whatsapp-demo")
-
-
-def worker_count() -> int:
-    """WORKERS=N (default 1): session workers worker-1 on base+1, then worker-2.. on base+3, base+4..."""
-    raw = os.environ.get("WORKERS", "1").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 20:
-        sys.exit(f"make run: WORKERS must be a whole number from 1 to 20, got {raw!r}")
-    return int(raw)
-
-
-WORKERS = worker_count()
-for _n in range(2, WORKERS + 1):
-    PORTS[f"worker-{_n}"] = _BASE_PORT + _n + 1
-
-
-def say(message: str) -> None:
-    print(f"\033[1m==> {message}\033[0m", flush=True)
-
-
-def kept(path: Path, make) -> str:
-    """A value made once and kept under var/, so that restarts keep sessions and logins valid."""
-    if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
-    return path.read_text().strip()
+from scripts.demo_files import (
+    BIN,
+    DEMO_USER,
+    HOST,
+    PORTS,
+    PY,
+    ROOT,
+    VAR,
+    WORKERS,
+    environment,
+    kept,
+    say,
+    supervisord_conf,
+)
 
 
 def port_free(port: int) -> bool:
@@ -117,107 +97,10 @@ def hand_over(user: pwd.struct_passwd) -> None:
         os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
-def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    from shared.signing import new_secret
-
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        {
-            "PYTHONUNBUFFERED": "1",
-            "DJANGO_SETTINGS_MODULE": "backend.settings",
-            "DJANGO_DEBUG": "True",
-            "SECRET_KEY": kept(VAR / "django_secret_key", lambda: secrets.token_urlsafe(40)),
-            "WHATSAPP_HMAC_SECRET": kept(VAR / "hmac_secret", new_secret),
-            "SESSION_STATE_KEYS": kept(VAR / "session_state_key", lambda: Fernet.generate_key().decode()),
-            "DATABASE_URL": f"sqlite:///{VAR / 'db.sqlite3'}",
-            "VAR_DIR": str(VAR),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DEFAULT_WORKER_URL": f"http://{HOST}:{PORTS['worker']}",
-            # the session worker
-            "WORKER_HOST": HOST,
-            "WORKER_PORT": str(PORTS["worker"]),
-            "WORKER_ID": "worker-1",
-            "WORKER_PUBLIC_URL": f"http://{HOST}:{PORTS['worker']}",
-            "BACKEND_WEBHOOK_URL": f"http://{HOST}:{PORTS['backend']}/api/v1/whatsapp/webhook",
-            "WA_WEB_URL": f"http://{HOST}:{PORTS['simulator']}/",
-            "SESSION_DATA_DIR": str(VAR / "sessions"),
-            "MAX_SESSIONS": os.environ.get("MAX_SESSIONS", "10"),
-        }
-    )
-    if user is not None:  # the program user's own home, owner-only under VAR (Chromium writes its settings there)
-        home = VAR / "home"
-        home.mkdir(mode=0o700, exist_ok=True)
-        env.update({"HOME": str(home), "USER": user.pw_name, "LOGNAME": user.pw_name})
-    return env
-
-
-def supervisord_conf(*, as_root: bool) -> Path:
-    """Programs inherit supervisord's environment, which is ours (see main). Its control socket is owner-only and
-    asks for a password (no "running without any HTTP authentication checking")."""
-    logs = VAR / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    control_password = kept(VAR / "supervisor_password", lambda: secrets.token_urlsafe(24))
-    programs = {
-        "simulator": f"{PY} -m simulator --host {HOST} --port {PORTS['simulator']} --profile realistic "
-        f"--data-dir {VAR / 'simulator'}",
-        "backend": f"{BIN / 'daphne'} -b {HOST} -p {PORTS['backend']} backend.asgi:application",
-        "celery": f"{BIN / 'celery'} -A backend worker -B --pool=solo --loglevel=INFO "
-        f"--schedule {VAR / 'celerybeat-schedule'}",
-        "session-worker": f"{PY} -m session_worker",
-    }
-    # More workers (WORKERS=N): each its own id, port and data folder; the rest of the environment is shared.
-    extra_env = {
-        f"session-worker-{n}": (
-            f'WORKER_ID="worker-{n}",WORKER_PORT="{PORTS[f"worker-{n}"]}",'
-            f'WORKER_PUBLIC_URL="http://{HOST}:{PORTS[f"worker-{n}"]}",SESSION_DATA_DIR="{VAR / f"sessions-{n}"}"'
-        )
-        for n in range(2, WORKERS + 1)
-    }
-    programs.update({name: f"{PY} -m session_worker" for name in extra_env})
-    lines = [
-        "[supervisord]",
-        "nodaemon=true",
-        *(["user=root"] if as_root else []),  # said on purpose: no "running as root" CRIT line
-        "umask=077",
-        "loglevel=warn",
-        f"logfile={logs / 'supervisord.log'}",
-        f"pidfile={VAR / 'supervisord.pid'}",
-        f"childlogdir={logs}",
-        "",
-        "[unix_http_server]",
-        f"file={VAR / 'supervisor.sock'}",
-        "chmod=0700",
-        "username=demo",
-        f"password={control_password}",
-        "",
-        "[rpcinterface:supervisor]",
-        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-        "",
-        "[supervisorctl]",
-        f"serverurl=unix://{VAR / 'supervisor.sock'}",
-        "username=demo",
-        f"password={control_password}",
-    ]
-    for name, command in programs.items():
-        lines += [
-            "",
-            f"[program:{name}]",
-            f"command={command}",
-            f"directory={ROOT}",
-            f"stdout_logfile={logs / (name + '.log')}",
-            "redirect_stderr=true",
-            "stopwaitsecs=20",
-            # the worker saves its sessions on SIGTERM itself; the others may be stopped as a group
-            f"stopasgroup={'false' if name.startswith('session-worker') else 'true'}",
-            "killasgroup=true",
-        ]
-        if name in extra_env:
-            lines.append(f"environment={extra_env[name]}")
-    path = VAR / "supervisord.conf"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def demo_setup_argv(manage: list[str], password: str) -> list[str]:
+    """The demo login's command. ``--password=...`` in one argument: a generated password may begin with "-", which
+    as an argument of its own would be read as an option."""
+    return [*manage, "demo_setup", f"--password={password}", "--superuser"]
 
 
 def wait_ready(url: str, supervisor: subprocess.Popen, timeout: float = 90) -> bool:
@@ -252,7 +135,7 @@ def main() -> int:
     say(f"Migrating the database (SQLite, {VAR / 'db.sqlite3'})")
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, **as_user(user))
     say("Creating the demo workspace and user")
-    subprocess.run([*manage, "demo_setup", "--password", password, "--superuser"], env=env, check=True, **as_user(user))
+    subprocess.run(demo_setup_argv(manage, password), env=env, check=True, **as_user(user))
     workers = "a session worker" if WORKERS == 1 else f"{WORKERS} session workers"
     say(f"Starting the simulator, the backend (daphne), Celery (worker + beat) and {workers} (supervisord)")
     supervisor = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env, **as_user(user))
@@ -276,6 +159,10 @@ def main() -> int:
             stop(None, None)
             supervisor.wait()
             return 1
+    limits = (
+        f"{env['WORKSPACE_MAX_ACCOUNTS']} accounts, {env['WORKSPACE_CONNECTS_PER_HOUR']} connect attempts an hour, "
+        f"{env['WORKSPACE_CONNECTS_PER_DAY']} a day"
+    )
     print(
         f"""
   WhatsApp connection service is running.
@@ -286,6 +173,10 @@ def main() -> int:
     API docs        http://{HOST}:{PORTS["backend"]}/api/v1/docs/
     Admin           http://{HOST}:{PORTS["backend"]}/admin/      (same login)
     Logs            {VAR / "logs"}/
+
+  Limits per workspace: {limits}.
+    Change them for a workspace in the admin (Workspaces, Limits), or for all: e.g.
+    WORKSPACE_CONNECTS_PER_HOUR=100 make run   (also WORKSPACE_MAX_ACCOUNTS, WORKSPACE_CONNECTS_PER_DAY)
 
   Ctrl-C stops everything.
 """,

@@ -127,7 +127,14 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
 else:
     if _database["NAME"] != ":memory:":
         private_file(Path(_database["NAME"]))
-    _database["OPTIONS"] = {"timeout": 20}
+    # make run's SQLite, shared by daphne, Celery and its beat: WAL (a reader never waits for the writer), a writer
+    # waits up to 20 s for another's lock, and a transaction takes the write lock when it begins (IMMEDIATE): one
+    # that read first could not wait for the lock once it wrote, and failed with "database is locked" (a 500).
+    _database["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 # The test database's name (default "test_" + the name), so that parallel suites on one server do not collide.
 _database["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", None)}
 DATABASES = {"default": _database}

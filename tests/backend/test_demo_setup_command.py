@@ -21,3 +21,25 @@ def test_it_creates_the_demo_owner_once():
     membership = Membership.objects.get()
     assert (membership.user.username, membership.role) == ("demo", "owner")
     assert authenticate(RequestFactory().post("/accounts/login/"), username="demo", password="demo") is not None
+
+
+def test_make_runs_command_takes_a_password_that_begins_with_a_dash(tmp_path):
+    """A generated password may begin with "-" (secrets.token_urlsafe, 1 in 64): the command make run builds must
+    still read it as the password, not as an option (it exited 2, and every later make run with it)."""
+    import os
+    import subprocess
+    import sys
+
+    from scripts.run_demo import demo_setup_argv
+    from tests.harness.livestack import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PYTEST")}
+    env.update(DJANGO_SETTINGS_MODULE="backend.settings", DJANGO_DEBUG="True", VAR_DIR=str(tmp_path))
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    manage = [sys.executable, "backend/manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    made = subprocess.run(
+        demo_setup_argv(manage, "-tOtgn62pFv2"), cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert made.returncode == 0, made.stderr
+    assert "login: demo / -tOtgn62pFv2" in made.stdout

@@ -35,6 +35,7 @@ class LimitReachedSerializer(ErrorSerializer):
     """429: ``error`` is "limit_reached"; ``detail`` says which limit and when it frees, for people."""
 
     limit = serializers.ChoiceField(choices=["accounts", "connects_per_hour", "connects_per_day"])
+    setting = serializers.CharField(help_text="The setting of the limit's default, e.g. WORKSPACE_CONNECTS_PER_HOUR.")
     retry_after = serializers.IntegerField(allow_null=True, help_text="Seconds; null for the account limit.")
     frees_at = serializers.DateTimeField(allow_null=True)
 

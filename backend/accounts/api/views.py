@@ -54,20 +54,25 @@ def _account(request: Request, account_id: int, *, manage: bool = False) -> What
     return account
 
 
-def _service_error(exc: ServiceError) -> Response:
+def _service_error(exc: ServiceError, request: Request) -> Response:
     if isinstance(exc, LimitReached):
-        return _limit_reached(exc)
+        return _limit_reached(exc, staff=request.user.is_staff)
     unavailable = isinstance(exc, NoWorkerAvailable | WorkerUnavailable)
     code = status.HTTP_503_SERVICE_UNAVAILABLE if unavailable else 409
     return Response({"error": exc.code, "detail": str(exc)}, status=code)
 
 
-def _limit_reached(exc: LimitReached) -> Response:
-    """429: which limit, when it frees (Retry-After, when time frees it), and a message saying both."""
+def _limit_reached(exc: LimitReached, *, staff: bool) -> Response:
+    """429: which limit, when it frees (Retry-After, when time frees it), and a message saying both; to staff, also
+    where the limit is changed."""
+    detail = str(exc)
+    if staff:
+        detail += f" Staff can change it in the admin (Workspaces, Limits) or with the setting {exc.setting}."
     body = {
         "error": exc.code,
-        "detail": str(exc),
+        "detail": detail,
         "limit": exc.limit,
+        "setting": exc.setting,
         "retry_after": exc.retry_after,
         "frees_at": exc.frees_at.isoformat() if exc.frees_at else None,
     }
@@ -136,7 +141,7 @@ class WorkspaceAccountsView(APIView):
         try:
             account = account_create(workspace_id=workspace_id)
         except ServiceError as exc:
-            return _service_error(exc)
+            return _service_error(exc, request)
         return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
@@ -176,7 +181,7 @@ class _AccountActionView(APIView):
         try:
             account = self.act(account.pk)
         except ServiceError as exc:
-            return _service_error(exc)
+            return _service_error(exc, request)
         return Response(AccountSerializer(account).data)
 
 
@@ -233,5 +238,5 @@ class AccountPairingCodeView(AsyncAPIView):
                 account_id=account.pk, phone_number=given.validated_data["phone_number"]
             )
         except ServiceError as exc:
-            return _service_error(exc)
+            return _service_error(exc, request)
         return Response({"code": code})

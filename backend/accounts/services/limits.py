@@ -26,6 +26,12 @@ from backend.accounts.models import AccountStatus, AccountStatusChange, StatusRe
 log = logging.getLogger(__name__)
 
 ATTEMPT_REASONS = (StatusReason.CREATED, StatusReason.RECONNECT)
+# The setting of each limit's default (a workspace's own value, set by staff in the admin, wins).
+SETTINGS = {
+    "accounts": "WORKSPACE_MAX_ACCOUNTS",
+    "connects_per_hour": "WORKSPACE_CONNECTS_PER_HOUR",
+    "connects_per_day": "WORKSPACE_CONNECTS_PER_DAY",
+}
 
 
 class LimitReached(ServiceError):
@@ -37,6 +43,7 @@ class LimitReached(ServiceError):
     def __init__(self, message: str, *, limit: str, retry_after: int | None, frees_at: dt.datetime | None) -> None:
         super().__init__(message)
         self.limit = limit
+        self.setting = SETTINGS[limit]
         self.retry_after = retry_after
         self.frees_at = frees_at
 
