@@ -108,6 +108,7 @@ class StatusReason(enum.StrEnum):
     MOVING = "MOVING"  # the timeline's row of a move to another worker (failover or drain)
     WORKER_UNREACHABLE = "WORKER_UNREACHABLE"  # the start command never reached the worker
     CANCELLED = "CANCELLED"  # the Connect dialog was closed before the scan (DELETED:CANCELLED if never linked)
+    RESTORE = "RESTORE"  # authenticated again from its kept login (a restart, a move): reconnecting, no scan
 
     @staticmethod
     def deleted(why: str) -> str:
@@ -234,6 +235,14 @@ class WhatsAppAccount(models.Model):
         if not known:
             return 0
         return max(0, int((max(known) - (now or timezone.now())).total_seconds() * 1000))
+
+    @property
+    def reconnecting(self) -> bool:
+        """Coming back by itself, with no new QR: disconnected only because it lost its worker, its lease, its page or
+        its connection (RESTARTABLE_REASONS), or opening again from its kept login (authenticated, RESTORE)."""
+        if self.status == AccountStatus.DISCONNECTED:
+            return self.status_reason in RESTARTABLE_REASONS
+        return self.status == AccountStatus.AUTHENTICATED and self.status_reason == StatusReason.RESTORE
 
     @property
     def is_deleted(self) -> bool:

@@ -24,6 +24,11 @@ class AccountSerializer(serializers.ModelSerializer):
     moving = serializers.BooleanField(
         read_only=True, help_text="Moving to another worker (its worker died, or is drained): no QR is needed."
     )
+    reconnecting = serializers.BooleanField(
+        read_only=True,
+        help_text="Coming back by itself from its kept login, no QR needed: its worker restarted or was lost, or its "
+        "page or connection dropped (the status is then disconnected, or authenticated while it opens again).",
+    )
 
     class Meta:
         model = WhatsAppAccount
@@ -45,6 +50,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "sync_percent",
             "worker_id",
             "moving",
+            "reconnecting",
             "connected_at",
             "created_at",
             "updated_at",

@@ -80,6 +80,7 @@ def account_message(kind: MessageType, account) -> dict[str, Any]:
             "sync_percent": account.sync_percent,
             "worker_id": account.worker_id,
             "moving": account.moving,
+            "reconnecting": account.reconnecting,
             "connected_at": _datetime(account.connected_at),
             "created_at": _datetime(account.created_at),
             "updated_at": _datetime(account.updated_at),

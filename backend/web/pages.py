@@ -67,6 +67,8 @@ def _status_step(status: str, reason: str, at: dt.datetime) -> dict[str, str]:
         label = REQUESTED_LABELS.get(reason, "Waiting for a scan")
         return _step("requested", label, at)
     if status == AccountStatus.AUTHENTICATED:
+        if reason == StatusReason.RESTORE:
+            return _step("reconnecting", "Reconnecting from its kept login", at)
         return _step("authenticated", "Scanned: linking the phone", at)
     if status == AccountStatus.CONNECTED:
         return _step("ready", "Ready: connected", at)

@@ -19,7 +19,7 @@ def page_config(response) -> dict:
 @pytest.mark.django_db
 def test_it_shows_each_account_with_its_number_badge_and_details(owner_client, workspace):
     make_account(workspace, phone_number="6281234567890", is_primary=True, push_name="Sales", platform="android")
-    make_account(workspace, status="disconnected", phone_number="14155550100", status_reason="CONNECTION_LOST")
+    make_account(workspace, status="disconnected", phone_number="14155550100", status_reason="CONFLICT")
     response = owner_client.get("/settings/whatsapp-accounts")
     assert response.status_code == 200
     html = response.content.decode()
@@ -31,6 +31,26 @@ def test_it_shows_each_account_with_its_number_badge_and_details(owner_client, w
     assert "<dd>Sales</dd>" in html
     assert "<dd>android</dd>" in html
     assert html.index("+62 812-3456-7890") < html.index("+1 415-555-0100"), "the primary comes first"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        ("disconnected", "WORKER_LOST"),  # its worker restarted, or is gone: it comes back on it or another
+        ("disconnected", "BROWSER_CRASHED"),
+        ("disconnected", "CONNECTION_LOST"),
+        ("authenticated", "RESTORE"),  # opening again from its kept login
+    ],
+)
+def test_a_session_coming_back_by_itself_says_reconnecting(owner_client, workspace, status, reason):
+    make_account(workspace, status=status, phone_number="14155550100", status_reason=reason)
+    response = owner_client.get("/settings/whatsapp-accounts")
+    html = response.content.decode()
+    card = re.search(r'<li class="account-card.*?</li>', html, re.S).group(0)
+    assert f'data-status="{status}" data-reconnecting>Reconnecting…</span>' in card
+    assert ">Disconnected<" not in card and "History sync" not in card
+    assert page_config(response)["accounts"][0]["reconnecting"] is True
 
 
 @pytest.mark.django_db

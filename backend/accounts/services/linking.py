@@ -92,7 +92,11 @@ def account_authenticate(*, account_id: int, event_id: str = "") -> WhatsAppAcco
         return account
     account.clear_qr()
     account.sync_percent = None  # a new link (or a restore): its history sync is still to come
-    changed = account.set_status(AccountStatus.AUTHENTICATED, event_id=event_id)
+    # Not a scan but its kept login opening again (the worker restarted, the session moved): it is reconnecting.
+    restored = account.status != AccountStatus.QR_SCANNING and account.phone_number is not None
+    changed = account.set_status(
+        AccountStatus.AUTHENTICATED, StatusReason.RESTORE if restored else "", event_id=event_id
+    )
     account.save()
     if changed:
         announce(account, MessageType.STATUS_CHANGED)

@@ -20,6 +20,14 @@ const STATUS_LABELS = {
 // Statuses in which the session is not running: they have a reason to show, and can be reconnected.
 const STOPPED_STATUSES = ["disconnected", "failed", "logged_out"];
 
+// A session coming back by itself from its kept login (its worker restarted or was lost, its page or connection
+// dropped): it says so, not "Disconnected" or "Syncing", and asks for nothing (no QR, no Reconnect).
+export const RECONNECTING_TEXT = "Reconnecting…";
+
+export function statusLabel(account) {
+  return account.reconnecting ? RECONNECTING_TEXT : STATUS_LABELS[account.status] || account.status;
+}
+
 // A removal and a new link of the same number this close together are one merge of duplicates.
 const MERGE_WINDOW_MS = 60000;
 
@@ -90,9 +98,9 @@ export function renderAccountCard(account, { canManage, pending }) {
   const badges = element("div", { className: "badges" });
   badges.append(
     element("span", {
-      className: `badge status-badge status-${account.status}`,
-      text: STATUS_LABELS[account.status] || account.status,
-      attrs: { "data-status": account.status },
+      className: `badge status-badge status-${account.reconnecting ? "reconnecting" : account.status}`,
+      text: statusLabel(account),
+      attrs: { "data-status": account.status, ...(account.reconnecting ? { "data-reconnecting": "" } : {}) },
     }),
   );
   if (account.is_primary) {
@@ -110,17 +118,17 @@ export function renderAccountCard(account, { canManage, pending }) {
   detail(details, "Platform", account.platform);
   detail(details, account.status === "connected" ? "Connected since" : "Last connected", formatTime(account.connected_at));
   detail(details, "Last seen", formatTime(account.last_seen_at));
-  if (account.status_reason && STOPPED_STATUSES.includes(account.status)) {
+  if (account.status_reason && STOPPED_STATUSES.includes(account.status) && !account.reconnecting) {
     detail(details, "Reason", failureMessage(account.status_reason));
   }
   card.append(details);
-  if (account.status === "authenticated") card.append(syncProgress(account.sync_percent));
+  if (account.status === "authenticated" && !account.reconnecting) card.append(syncProgress(account.sync_percent));
 
   const actions = element("div", { className: "account-actions" });
   if (canManage && account.status === "connected" && !account.is_primary) {
     actions.append(actionButton("set-primary", "☆ Make primary", account));
   }
-  if (STOPPED_STATUSES.includes(account.status)) {
+  if (STOPPED_STATUSES.includes(account.status) && !account.reconnecting) {
     actions.append(actionButton("reconnect", "Reconnect", account));
   }
   if (account.status === "qr_scanning") actions.append(actionButton("show-qr", "Show QR code", account));
@@ -249,9 +257,10 @@ class AccountsPage {
   announceChange(before, after) {
     if (!before) return;
     const title = accountTitle(after);
-    if (before.status !== after.status) {
-      const label = STATUS_LABELS[after.status] || after.status;
-      const why = STOPPED_STATUSES.includes(after.status) && after.status_reason ? `: ${failureMessage(after.status_reason)}` : "";
+    if (before.status !== after.status && statusLabel(before) !== statusLabel(after)) {
+      const label = statusLabel(after);
+      const stopped = STOPPED_STATUSES.includes(after.status) && !after.reconnecting;
+      const why = stopped && after.status_reason ? `: ${failureMessage(after.status_reason)}` : "";
       this.announcer.say(`${title} is now ${label.toLowerCase()}${why}`);
     } else if (!before.is_primary && after.is_primary) {
       this.announcer.say(`${title} is now the primary account.`);
