@@ -118,5 +118,19 @@ def env_fernet_keys(name: str, default: str | None) -> list[str]:
     return keys
 
 
+def env_signing_keys(name: str) -> list[str]:
+    """Ed25519 private keys (``whsk_`` + base64, shared.identity), one, or two separated by spaces or commas during
+    a rotation: each signs. Required; a key that is not one stops the start (the value is not echoed)."""
+    from shared.identity import KeyError_, parse_keys
+
+    value = _raw(name)
+    if value is None:
+        raise ImproperlyConfigured(f"{name} must be set (a whsk_ key: `manage.py backend_key_new`, docs/operations.md)")
+    try:
+        return parse_keys(value, private=True)
+    except KeyError_ as exc:
+        raise ImproperlyConfigured(f"{name} is invalid: {exc}") from None
+
+
 # A rate's period in seconds, by its name in ``env_rate`` values.
 RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

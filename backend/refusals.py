@@ -8,11 +8,12 @@ WEBHOOK_UNVERIFIED_RATE the address gets 429 + Retry-After instead, until its wi
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.http import JsonResponse
 
-from backend import ratelimit
+from backend import audit, ratelimit
 
 log = logging.getLogger("backend.inbox.views")
 
@@ -27,10 +28,17 @@ def rate_limited(retry_after: int, detail: str) -> JsonResponse:
     return response
 
 
-def unverified(address: str, status: int, error_text: str, detail: str, *, what: str = "webhook") -> JsonResponse:
-    """The answer to a request that did not prove it comes from a worker: counted against its address."""
+def unverified(
+    address: str, status: int, error_text: str, detail: str, *, what: str = "webhook", worker_id: str = ""
+) -> JsonResponse:
+    """The answer to a request that did not prove it comes from a worker: counted against its address. A 401 says
+    the backend's time (``server_time``, Unix seconds): a worker whose clock drifted can name the skew."""
     retry_after = ratelimit.hit(scope="webhook-unverified", key=address, rate=settings.WEBHOOK_UNVERIFIED_RATE)
     if retry_after is not None:
         return rate_limited(retry_after, f"over {settings.WEBHOOK_UNVERIFIED_RATE} unverified requests")
-    log.warning("%s from %s refused: %s", what, address, error_text)
-    return error(status, error_text, detail=detail)
+    if worker_id:  # it named a worker (perhaps not its own): the audit log keeps who tried what
+        audit.refused(worker_id=worker_id, what=f"{what} from {address}", why=f"{error_text}: {detail}")
+    else:
+        log.warning("%s from %s refused: %s", what, address, error_text)
+    extra = {"server_time": int(time.time())} if status == 401 else {}
+    return error(status, error_text, detail=detail, **extra)

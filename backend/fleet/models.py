@@ -13,11 +13,16 @@ from django.utils import timezone
 
 
 class WorkerNode(models.Model):
-    """A session worker, registered by its heartbeats (or by DEFAULT_WORKER_URL before the first one)."""
+    """A session worker, registered by an operator (`manage.py worker_register`, or the admin): its name, the URL
+    of its API and its capacity are the operator's, never a heartbeat's. It proves who it is with its own Ed25519
+    key: the backend keeps only the public half (two during a rotation). A revoked worker is refused at once."""
 
     id = models.CharField(primary_key=True, max_length=128)
     base_url = models.CharField(max_length=512)
     capacity = models.PositiveIntegerField(default=0)
+    # whpk_ public keys, space-separated: the worker's signatures are checked with these (at most two: a rotation).
+    public_keys = models.TextField(blank=True, default="")
+    revoked_at = models.DateTimeField(null=True, blank=True)
     reported_sessions = models.PositiveIntegerField(default=0)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     is_alive = models.BooleanField(default=True)
@@ -27,6 +32,14 @@ class WorkerNode(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+    @property
+    def keys(self) -> list[str]:
+        return self.public_keys.split()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
     def heartbeat_age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
         if self.last_heartbeat_at is None:

@@ -8,8 +8,16 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.env import env_bool, env_fernet_keys, env_int, env_list, env_networks, env_str, env_url
-from shared.signing import SecretError, parse_secrets
+from backend.env import (
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_networks,
+    env_signing_keys,
+    env_str,
+    env_url,
+)
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -25,26 +33,24 @@ def private_file(path: Path) -> str:
     return str(path)
 
 
-# A fixed development value, refused in production.
-_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
-_DEV_HMAC_SECRET = "whsec_ZGV2LW9ubHktaG1hYy1zZWNyZXQtb2YtMzItYnl0ZXM="  # noqa: S105
-_DEV_STATE_KEY = "ZGV2LW9ubHktc2Vzc2lvbi1zdGF0ZS1rZXktMzJieSE="
-
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
+# The secrets are always required, DJANGO_DEBUG or not: no published development value stands in for one
+# (`make run` makes its own and keeps them under var/demo; the tests make theirs).
+SECRET_KEY = env_str("SECRET_KEY", None)
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG=False")
-
-_hmac = env_str("WHATSAPP_HMAC_SECRET", _DEV_HMAC_SECRET if DEBUG else None)
-if not _hmac:
-    raise ImproperlyConfigured("WHATSAPP_HMAC_SECRET must be set when DJANGO_DEBUG=False")
-try:
-    WHATSAPP_HMAC_SECRETS: list[str] = parse_secrets(_hmac)
-except SecretError as exc:
-    raise ImproperlyConfigured(f"WHATSAPP_HMAC_SECRET is invalid: {exc}") from None
+    raise ImproperlyConfigured("SECRET_KEY must be set (make run makes one; see docs/operations.md)")
+if os.environ.get("WHATSAPP_HMAC_SECRET"):
+    raise ImproperlyConfigured(
+        "WHATSAPP_HMAC_SECRET is gone: each worker has a key of its own (manage.py worker_register) and the backend "
+        "signs its commands with BACKEND_SIGNING_KEY; see docs/operations.md, Upgrades"
+    )
+# The backend's own Ed25519 key for its commands to the workers (whsk_; two, space-separated, during a rotation):
+# no worker holds it; each worker checks the commands with its public half (the worker's BACKEND_PUBLIC_KEYS,
+# which `manage.py worker_register` prints).
+BACKEND_SIGNING_KEYS: list[str] = env_signing_keys("BACKEND_SIGNING_KEY")
 
 # The sessions' auth states at rest (SessionAuthState): Fernet keys, the first encrypts, all decrypt (rotation:
 # put the new key first, run `manage.py session_state_rotate`, then drop the old one; docs/operations.md).
-SESSION_STATE_KEYS: list[str] = env_fernet_keys("SESSION_STATE_KEYS", _DEV_STATE_KEY if DEBUG else None)
+SESSION_STATE_KEYS: list[str] = env_fernet_keys("SESSION_STATE_KEYS", None)
 # The largest auth state a worker may store (its gzip'd bytes); larger ones are refused with 413.
 SESSION_STATE_MAX_BYTES = env_int("SESSION_STATE_MAX_BYTES", 16 * 1024 * 1024, minimum=64 * 1024)
 

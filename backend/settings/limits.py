@@ -6,7 +6,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.env import env_int, env_rate, env_str, env_url
+from backend.env import env_int, env_rate
 
 # Rate limits (docs/security.md). The webhook: unverified requests per client address, verified ones per worker.
 if os.environ.get("WEBHOOK_RATE_LIMIT_PER_MINUTE"):
@@ -36,6 +36,8 @@ WORKERS_CHECK_INTERVAL_S = env_int("WORKERS_CHECK_INTERVAL_S", 2, minimum=1, max
 WORKER_REQUEST_TIMEOUT_S = env_int("WORKER_REQUEST_TIMEOUT_S", 10, minimum=1)
 # How often each WebSocket renews its group memberships on Redis (a lost one closes it: backend/live/consumers.py).
 WEBSOCKET_MEMBERSHIP_CHECK_S = env_int("WEBSOCKET_MEMBERSHIP_CHECK_S", 5, minimum=1, maximum=3600)
-DEFAULT_WORKER_ID = env_str("DEFAULT_WORKER_ID", "worker-1")
-DEFAULT_WORKER_URL = env_url("DEFAULT_WORKER_URL", None, schemes=("http", "https"))
-DEFAULT_WORKER_CAPACITY = env_int("DEFAULT_WORKER_CAPACITY", 20, minimum=1)
+if os.environ.get("DEFAULT_WORKER_URL"):
+    raise ImproperlyConfigured(
+        "DEFAULT_WORKER_URL is gone: an operator registers each worker (manage.py worker_register NAME --url URL "
+        "--capacity N), see docs/operations.md"
+    )

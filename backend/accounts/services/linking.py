@@ -26,28 +26,36 @@ from backend.live.messages import MessageType
 _SHOW_NEWER_QR = """
 UPDATE {table}
    SET qr_code = %s, qr_count = %s, qr_expires_at = %s, last_epoch = %s, last_sequence = %s, updated_at = %s
- WHERE session_id = %s AND deleted_at IS NULL AND status = %s AND lease_epoch = %s AND NOT moving
+ WHERE session_id = %s AND worker_id = %s AND deleted_at IS NULL AND status = %s AND lease_epoch = %s AND NOT moving
    AND (last_sequence IS NULL OR (last_epoch = %s AND last_sequence < %s)) {and_workspace}
 RETURNING *
 """
 
 
 def account_qr_show_if_newer(
-    *, session_id: str, workspace_id: int | None, epoch: int, sequence: int, qr: str, qr_count: int, expires_in: int
+    *,
+    worker_id: str,
+    session_id: str,
+    workspace_id: int | None,
+    epoch: int,
+    sequence: int,
+    qr: str,
+    qr_count: int,
+    expires_in: int,
 ) -> WhatsAppAccount | None:
     """The webhook's hot path: a newer QR for a live account that already shows QRs, applied with one
     conditional ``UPDATE ... RETURNING`` (``_SHOW_NEWER_QR``: it locks the row only while it writes, the sequence
     rule is part of its WHERE, and the changed row comes back with it: nothing is read again) and broadcast after
-    the commit. None
-    when it does not apply as is (unknown session, another workspace, deleted, not showing QRs, moving, another
-    epoch than the lease's, or not newer): the caller then takes the path that locks and tells those apart.
+    the commit. None when it does not apply as is (unknown session, not ``worker_id``'s lease, another workspace,
+    deleted, not showing QRs, moving, another epoch than the lease's, or not newer): the caller then takes the path
+    that locks and tells those apart.
 
     Only the account row changes, and no primary flag or phone number, so the workspace row is not locked.
     The QR is not drawn here: the broadcast carries the QR string, and its SVG is drawn on demand (qr.svg).
     """
     now = timezone.now()
     params: list = [qr, qr_count, now + dt.timedelta(seconds=expires_in), epoch, sequence, now]
-    params += [session_id, AccountStatus.QR_SCANNING.value, epoch, epoch, sequence]
+    params += [session_id, worker_id, AccountStatus.QR_SCANNING.value, epoch, epoch, sequence]
     and_workspace = ""
     if workspace_id is not None:
         and_workspace = "AND workspace_id = %s"

@@ -22,28 +22,17 @@ from backend.fleet.models import WorkerNode
 log = logging.getLogger(__name__)
 
 
-def worker_ensure_default() -> None:
-    """Register DEFAULT_WORKER_URL's worker, so that `make run` can connect before its first heartbeat."""
-    if settings.DEFAULT_WORKER_URL:
-        WorkerNode.objects.get_or_create(
-            id=settings.DEFAULT_WORKER_ID,
-            defaults={"base_url": settings.DEFAULT_WORKER_URL, "capacity": settings.DEFAULT_WORKER_CAPACITY},
-        )
-
-
 def worker_pick(*, workspace_id: int | None = None, avoid: str | None = None) -> WorkerNode | None:
-    """The worker for a session of ``workspace_id``: live (a heartbeat within WORKER_HEARTBEAT_TIMEOUT_S, or
-    registered by DEFAULT_WORKER_URL and not yet heard from), not draining, not ``avoid``, with free capacity
+    """The worker for a session of ``workspace_id``: live (a heartbeat within WORKER_HEARTBEAT_TIMEOUT_S; a worker
+    just registered is not, until its first heartbeat), not draining, not ``avoid``, with free capacity
     (capacity minus the running sessions assigned to it). The one running the fewest of the workspace's
     accounts first (so that losing a worker loses few of any one workspace's), then the most free capacity,
     then by id; None when every such worker is full."""
-    worker_ensure_default()
     fresh = timezone.now() - dt.timedelta(seconds=settings.WORKER_HEARTBEAT_TIMEOUT_S)
     running = Q(accounts__deleted_at__isnull=True, accounts__status__in=RUNNING_STATUSES)
     mine = running & Q(accounts__workspace_id=workspace_id)
     candidates = (
-        WorkerNode.objects.filter(is_alive=True, draining=False)
-        .filter(Q(last_heartbeat_at__gte=fresh) | Q(last_heartbeat_at__isnull=True))
+        WorkerNode.objects.filter(is_alive=True, draining=False, revoked_at__isnull=True, last_heartbeat_at__gte=fresh)
         .exclude(id=avoid or "")
         .annotate(free=F("capacity") - Count("accounts", filter=running), mine=Count("accounts", filter=mine))
         .filter(free__gt=0)

@@ -1,4 +1,4 @@
-"""The session workers: registration by heartbeat (answered with the leases the worker holds), reconciliation of
+"""The session workers: their heartbeats (answered with the leases the worker holds), reconciliation of
 what they run with what should run there, marking the silent ones dead, and draining. What a report does to an
 account is the account services' business; what happens to a dead worker's sessions, the leases'."""
 
@@ -30,31 +30,21 @@ NOT_RUNNING_STATES = frozenset({SessionState.DISCONNECTED, SessionState.FAILED, 
 
 @transaction.atomic
 def worker_heartbeat(
-    *,
-    worker_id: str,
-    base_url: str,
-    capacity: int,
-    sessions: Mapping[str, Mapping[str, Any]],
-    observed_at: dt.datetime | None = None,
+    *, worker_id: str, sessions: Mapping[str, Mapping[str, Any]], observed_at: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Register or refresh the worker (its heartbeat renews every lease it holds), reconcile its sessions with
-    what should run there, and answer with those leases: the worker makes what it runs match them."""
+    """Refresh the registered worker ``worker_id`` (authenticated; its heartbeat renews every lease it holds),
+    reconcile its sessions with what should run there, and answer with those leases: the worker makes what it runs
+    match them. A heartbeat never registers a worker nor changes its URL or capacity: those are the operator's."""
     # FOR NO KEY UPDATE: it must not block the KEY SHARE lock that inserting an account assigned to this
     # worker takes (a reconnect holds its workspace lock meanwhile, which the reconciliation below may need).
-    worker, created = WorkerNode.objects.select_for_update(no_key=True).get_or_create(
-        id=worker_id, defaults={"base_url": base_url, "capacity": capacity}
-    )
+    worker = WorkerNode.objects.select_for_update(no_key=True).get(pk=worker_id)
     revived = not worker.is_alive
-    worker.base_url = base_url
-    worker.capacity = capacity
     worker.reported_sessions = len(sessions)
     worker.last_heartbeat_at = timezone.now()
     worker.is_alive = True
-    worker.save()
-    if created or revived:
-        log.info(
-            "worker %s: %s at %s (capacity %s)", worker_id, "registered" if created else "back", base_url, capacity
-        )
+    worker.save(update_fields=["reported_sessions", "last_heartbeat_at", "is_alive"])
+    if revived:
+        log.info("worker %s: heard from at %s (capacity %s)", worker_id, worker.base_url, worker.capacity)
     worker_reconcile(worker_id=worker_id, reported=sessions, observed_at=observed_at or timezone.now())
     return worker_leases(worker_id=worker_id)
 
