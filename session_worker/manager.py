@@ -22,6 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 from session_worker.auth_store import AuthStore, Fenced, StateUnreadable
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
+from session_worker.errors import SessionError
 from session_worker.leases import Leases
 from session_worker.metrics import Metrics
 from session_worker.page import SessionPage
@@ -36,15 +37,6 @@ log = logging.getLogger("session_worker.sessions")  # one logger for the session
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 WORKSPACE_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 CRASH_WINDOW_S = 600  # CRASH_RESTART_LIMIT counts the restarts within this window
-
-
-class SessionError(Exception):
-    """A request about a session that cannot be served. ``status`` and ``reason`` go to the HTTP answer."""
-
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        self.status = status
-        self.reason = reason
-        super().__init__(message)
 
 
 class PageLost(Exception):
