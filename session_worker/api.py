@@ -92,7 +92,7 @@ async def start_session(request: web.Request) -> web.Response:
         session_id=session_id,
         workspace_id=str(workspace_id),
         epoch=epoch,
-        restore=restore,
+        fetch_auth=restore,
         lease_s=None if lease_ms is None else lease_ms / 1000,
     )
     return web.json_response(_view(session), status=201 if started else 200)
@@ -142,18 +142,17 @@ async def release_session(request: web.Request) -> web.Response:
 
 
 async def screenshot(request: web.Request) -> web.Response:
-    screenshot = await request.app[MANAGER].screenshot(request.match_info["session_id"])
-    return web.Response(body=screenshot, content_type="image/png")
+    png = await request.app[MANAGER].get(request.match_info["session_id"]).screenshot()
+    return web.Response(body=png, content_type="image/png")
 
 
 async def pairing_code(request: web.Request) -> web.Response:
-    manager = request.app[MANAGER]
-    session = manager.get(request.match_info["session_id"])
+    session = request.app[MANAGER].get(request.match_info["session_id"])
     phone_number = (await _json_object(request)).get("phone_number")
     if not isinstance(phone_number, str) or not PHONE_RE.match(phone_number.lstrip("+")):
         raise SessionError(400, "invalid_phone_number", "phone_number must be E.164 digits")
     try:
-        code = await manager.pairing_code(session.session_id, phone_number.lstrip("+"))
+        code = await session.pairing_code(phone_number.lstrip("+"))
     except TimeoutError:
         raise SessionError(504, "page_timeout", "the page did not give a pairing code in time") from None
     return web.json_response({"code": code})

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
+from session_worker.lease_keeper import LeaseKeeper
 from session_worker.manager import SessionManager
 from session_worker.metrics import Metrics
 from session_worker.replays import ReplayGuard
@@ -20,5 +21,6 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 DELIVERY = web.AppKey("delivery", Delivery)
 HOST = web.AppKey("host", BrowserHost)
 MANAGER = web.AppKey("manager", SessionManager)
+LEASES = web.AppKey("leases", LeaseKeeper)
 WARM_PAGES = web.AppKey("warm_pages", WarmPagePool)
 REPLAYS = web.AppKey("replays", ReplayGuard)
