@@ -1,53 +1,34 @@
 """The worker's HTTP API: signed session calls for the backend, unsigned health and metrics.
 
 Every ``/sessions`` request must carry a valid Standard Webhooks signature over method, path and body
-(:func:`shared.signing.verify_request`); its ``webhook-id`` is refused if seen in the last five minutes.
+(:func:`shared.signing.verify_request`); its ``webhook-id`` is refused if seen in the last five minutes
+(session_worker/replays.py). Every error answers ``{"error": <short machine code>, "detail": <message>}``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from session_worker.keys import HOST, MANAGER, METRICS, SETTINGS, WARM_PAGES
-from session_worker.manager import SessionError
+from session_worker.errors import SessionError
+from session_worker.keys import HOST, MANAGER, METRICS, REPLAYS, SETTINGS, WARM_PAGES
+from session_worker.replays import ReplayGuard
 from session_worker.session import Session
 from shared.events import PHONE_RE
-from shared.signing import TOLERANCE_SECONDS, VerificationError, verify_request
+from shared.signing import VerificationError, verify_request
 
 log = logging.getLogger("session_worker.api")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class ReplayGuard:
-    """Remembers the ids of verified requests for as long as their timestamps are acceptable."""
-
-    def __init__(self, window_s: float = 2 * TOLERANCE_SECONDS) -> None:
-        self.window_s = window_s
-        self._seen: dict[str, float] = {}
-
-    def check_and_remember(self, request_id: str) -> bool:
-        now = time.monotonic()
-        if len(self._seen) > 1000:
-            self._seen = {key: until for key, until in self._seen.items() if until > now}
-        until = self._seen.get(request_id)
-        if until is not None and until > now:
-            return False
-        self._seen[request_id] = now + self.window_s
-        return True
-
-
-REPLAYS = web.AppKey("replays", ReplayGuard)
-
-
-def _error(status: int, reason: str, message: str) -> web.Response:
-    return web.json_response({"error": message, "reason": reason}, status=status)
+def _error(status: int, code: str, detail: str) -> web.Response:
+    """The one shape of every error: ``code`` a short machine code, ``detail`` for a person."""
+    return web.json_response({"error": code, "detail": detail}, status=status)
 
 
 @web.middleware
@@ -60,13 +41,13 @@ async def signed_requests(request: web.Request, handler: Handler) -> web.StreamR
         request_id = verify_request(secrets, request.headers, request.method, request.raw_path, body)
     except VerificationError as exc:
         log.warning("unsigned or badly signed request", extra={"path": request.path, "reason": exc.reason.value})
-        return web.json_response({"error": exc.reason.value, "detail": exc.detail}, status=401)
+        return _error(401, exc.reason.value, exc.detail)
     if not request.app[REPLAYS].check_and_remember(request_id):
-        return web.json_response({"error": "replayed request", "detail": f"id {request_id} already seen"}, status=401)
+        return _error(401, "replayed request", f"id {request_id} already seen")
     try:
         return await handler(request)
     except SessionError as exc:
-        return _error(exc.status, exc.reason, str(exc))
+        return _error(exc.status, exc.code, str(exc))
 
 
 def _view(session: Session) -> dict:
@@ -111,7 +92,7 @@ async def start_session(request: web.Request) -> web.Response:
         session_id=session_id,
         workspace_id=str(workspace_id),
         epoch=epoch,
-        restore=restore,
+        fetch_auth=restore,
         lease_s=None if lease_ms is None else lease_ms / 1000,
     )
     return web.json_response(_view(session), status=201 if started else 200)
@@ -161,18 +142,17 @@ async def release_session(request: web.Request) -> web.Response:
 
 
 async def screenshot(request: web.Request) -> web.Response:
-    screenshot = await request.app[MANAGER].screenshot(request.match_info["session_id"])
-    return web.Response(body=screenshot, content_type="image/png")
+    png = await request.app[MANAGER].get(request.match_info["session_id"]).screenshot()
+    return web.Response(body=png, content_type="image/png")
 
 
 async def pairing_code(request: web.Request) -> web.Response:
-    manager = request.app[MANAGER]
-    session = manager.get(request.match_info["session_id"])
+    session = request.app[MANAGER].get(request.match_info["session_id"])
     phone_number = (await _json_object(request)).get("phone_number")
     if not isinstance(phone_number, str) or not PHONE_RE.match(phone_number.lstrip("+")):
         raise SessionError(400, "invalid_phone_number", "phone_number must be E.164 digits")
     try:
-        code = await manager.pairing_code(session.session_id, phone_number.lstrip("+"))
+        code = await session.pairing_code(phone_number.lstrip("+"))
     except TimeoutError:
         raise SessionError(504, "page_timeout", "the page did not give a pairing code in time") from None
     return web.json_response({"code": code})

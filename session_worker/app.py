@@ -1,6 +1,6 @@
 """The app factory: each resource is opened and closed by its own ``cleanup_ctx``, in dependency order
-(store, HTTP client, delivery, browser host, session manager and the restore, warm page pool, background loops); aiohttp
-closes them in reverse, and closes the ones already open when a later one fails to open."""
+(store, HTTP client, delivery, browser host, session manager and its lease keeper, warm page pool, background
+loops); aiohttp closes them in reverse, and closes the ones already open when a later one fails to open."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from session_worker.api import setup_routes
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
 from session_worker.heartbeat import heartbeat_loop
-from session_worker.keys import DELIVERY, HOST, HTTP, MANAGER, METRICS, SETTINGS, STORE, WARM_PAGES
+from session_worker.keys import DELIVERY, HOST, HTTP, LEASES, MANAGER, METRICS, SETTINGS, STORE, WARM_PAGES
+from session_worker.lease_keeper import LeaseKeeper
 from session_worker.manager import SessionManager
 from session_worker.metrics import Metrics
 from session_worker.settings import Settings
@@ -74,12 +75,14 @@ async def _browser(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _sessions(app: web.Application) -> AsyncIterator[None]:
-    """The session manager. It starts nothing before the first heartbeat's answer lists this worker's leases
-    (session_worker/leases.py): its disk is a cache, and what it ran may have moved while it was away."""
+    """The session manager and its lease keeper. It starts only what its leases say: the start command, and
+    each heartbeat's answer (session_worker/lease_keeper.py). Its disk is a cache, and what it ran may have
+    moved while it was away."""
     manager = SessionManager(
         settings=app[SETTINGS], store=app[STORE], delivery=app[DELIVERY], host=app[HOST], metrics=app[METRICS]
     )
     app[MANAGER] = manager
+    app[LEASES] = LeaseKeeper(manager=manager)
     try:
         yield
     finally:
@@ -95,7 +98,7 @@ async def _warm_pages(app: web.Application) -> AsyncIterator[None]:
         host=app[HOST],
         metrics=app[METRICS],
         restoring=manager.restoring_count,
-        restore_known=lambda: manager.leases.answered,
+        restore_known=lambda: manager.leases.answered,  # the first heartbeat's answer has started its sessions
     )
     app[WARM_PAGES] = pool
     manager.warm_pages = pool
@@ -109,11 +112,11 @@ async def _warm_pages(app: web.Application) -> AsyncIterator[None]:
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
     """The heartbeat, the periodic save of ready sessions' auth, the outbox's pruning."""
-    settings, manager = app[SETTINGS], app[MANAGER]
+    settings, manager, leases = app[SETTINGS], app[MANAGER], app[LEASES]
     loops: list[Coroutine] = [
-        heartbeat_loop(manager=manager, http=app[HTTP]),
-        manager.leases.fence_loop(),
-        manager.save_auth_loop(),
+        heartbeat_loop(manager=manager, leases=leases, http=app[HTTP]),
+        leases.fence_loop(),
+        manager.auth_sync.save_loop(lambda: manager.sessions.values(), settings.auth_save_interval_s),
         _prune_outbox(app[STORE]),
     ]
     tasks = [asyncio.create_task(loop, name=loop.__name__) for loop in loops]

@@ -1,6 +1,6 @@
 """``worker_heartbeat``: at start and every HEARTBEAT_INTERVAL_S, sent directly (a stale heartbeat is worthless,
 so it does not queue in the outbox); the next one follows anyway. Its answer lists the leases this worker holds:
-session_worker/leases.py makes what runs here match it."""
+session_worker/lease_keeper.py makes what runs here match it (session_worker/leases.py decides how)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import time
 
 import aiohttp
 
+from session_worker.lease_keeper import LeaseKeeper
 from session_worker.manager import SessionManager
 from session_worker.store import HEARTBEAT_KEY
 from shared.events import EventType, make_event
@@ -19,7 +20,7 @@ from shared.signing import sign
 log = logging.getLogger("session_worker.heartbeat")
 
 
-async def send_heartbeat(*, manager: SessionManager, http: aiohttp.ClientSession) -> bool:
+async def send_heartbeat(*, manager: SessionManager, leases: LeaseKeeper, http: aiohttp.ClientSession) -> bool:
     settings = manager.settings
     event = make_event(
         type=EventType.WORKER_HEARTBEAT,
@@ -54,19 +55,19 @@ async def send_heartbeat(*, manager: SessionManager, http: aiohttp.ClientSession
     try:
         answer = json.loads(raw or b"{}")
     except ValueError:
-        answer = {}
-    await manager.leases.apply(answer if isinstance(answer, dict) else {}, sent_at=sent_at)
+        answer = None
+    await leases.follow(answer, sent_at=sent_at)
     return True
 
 
-async def heartbeat_loop(*, manager: SessionManager, http: aiohttp.ClientSession) -> None:
+async def heartbeat_loop(*, manager: SessionManager, leases: LeaseKeeper, http: aiohttp.ClientSession) -> None:
     """A heartbeat answered late (the backend stalled, e.g. waiting for its database) granted leases measured from
     when it left, already short: the next one leaves at once, so the sessions it started are not fenced before
     a renewal comes."""
     settings = manager.settings
     while True:
         left = time.monotonic()
-        answered = await send_heartbeat(manager=manager, http=http)
+        answered = await send_heartbeat(manager=manager, leases=leases, http=http)
         round_trip = time.monotonic() - left
         if answered and round_trip > settings.lease_safety_margin_s:
             log.warning(

@@ -1,122 +1,181 @@
 """The worker's side of the leases (docs/design.md "Many workers"): which sessions it may drive, until when.
 
+Decisions only: plain data in, a :class:`Plan` out. Nothing here acts; the manager applies the plans
+(session_worker/lease_keeper.py).
+
 The backend holds one lease per session (worker, epoch, expiry). This worker learns its leases from two places:
 the start command (``POST /sessions`` with the epoch and how long the lease runs) and the answer to every
-heartbeat, which lists every lease it holds. It makes what it runs match that answer:
+heartbeat, which lists every lease it holds (:func:`parse_answer`). It runs exactly those (:func:`plan_answer`):
 - a listed session it does not run (or ran under an older epoch, or stopped itself for lack of renewal) is
-  started, restored from the backend's stored auth state when there is one;
+  started, its auth fetched from the backend first when the lease says ``restore``;
 - a session it runs that is not listed (it moved to another worker), or is listed with a newer epoch, is
-  stopped, and its local auth forgotten (the backend's copy is the truth);
+  released, and its local auth forgotten (the backend's copy is the truth);
 - each listed session it runs at that epoch is renewed until ``sent_at + lease_ttl_s - LEASE_SAFETY_MARGIN_S``,
   ``sent_at`` being when the heartbeat LEFT: the backend measures the lease from when it arrived, so this
   deadline is always earlier than the backend's.
+A session started after the heartbeat left is left alone: the answer may not know it yet. An answer without a
+valid ``leases`` object changes nothing.
 
-Fencing: every second, a session past its deadline (the backend could not be reached to renew it) is stopped
-("lease expired, stopping session"), its page closed, its auth kept; another worker may take it once the
-backend's lease runs out, never before this worker has let go. A session with no deadline (started by a backend
-that does not speak leases) is never fenced.
+Fencing (:func:`plan_fencing`): a session past its deadline (the backend could not be reached to renew it) is
+stopped, its page closed, its auth kept; another worker may take it once the backend's lease runs out, never
+before this worker has let go. A session with no deadline (started by a command without
+``lease_expires_in_ms``, and not renewed since) is never fenced.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from session_worker.manager import SessionManager
-
-log = logging.getLogger("session_worker.leases")
-
-FENCE_CHECK_S = 1.0
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 
-class Leases:
-    def __init__(self, *, manager: SessionManager) -> None:
-        self.manager = manager
-        self.margin_s = manager.settings.lease_safety_margin_s
-        self.valid_until: dict[str, float] = {}  # session id -> time.monotonic() deadline
-        self.fenced: set[str] = set()  # stopped for lack of renewal: started again if still listed
-        self.released: dict[str, int] = {}  # session id -> the epoch it was let go at: never started again
-        self.spoken = False  # the backend answered with leases at least once
-        self.answered = False  # a heartbeat's answer was applied: what this worker restores has been started
+class InvalidAnswer(ValueError):
+    """A heartbeat's answer that lists no valid leases."""
 
-    def grant(self, session_id: str, *, sent_at: float, lasts_s: float) -> None:
-        self.valid_until[session_id] = sent_at + lasts_s - self.margin_s
-        self.fenced.discard(session_id)
 
-    def forget(self, session_id: str) -> None:
-        self.valid_until.pop(session_id, None)
+@dataclasses.dataclass(frozen=True)
+class Lease:
+    """One lease, as the heartbeat's answer lists it."""
 
-    async def apply(self, answer: dict[str, Any], *, sent_at: float) -> None:
-        """Make what runs here match the heartbeat's answer (sent at ``sent_at``, monotonic)."""
-        await self._apply(answer, sent_at=sent_at)
-        self.answered = True
+    epoch: int
+    workspace_id: str
+    restore: bool = False  # the backend holds the session's auth state: fetch it before opening
 
-    async def _apply(self, answer: dict[str, Any], *, sent_at: float) -> None:
-        leases = answer.get("leases")
-        if not isinstance(leases, dict):
-            if not self.spoken:  # a backend without leases: the sessions kept on disk run again, as before
-                self.spoken = True
-                await self.manager.restore_all()
-            return
-        self.spoken = True
-        ttl = float(answer.get("lease_ttl_s") or 0)
-        manager = self.manager
-        for session_id, session in list(manager.sessions.items()):
-            lease = leases.get(session_id)
-            if not session.active or session.started_mono >= sent_at:
-                continue  # started after the heartbeat left: the answer may not know it yet
-            if lease is None or lease["epoch"] > session.epoch:
-                why = "moved to another worker" if lease is None else f"a newer lease (epoch {lease['epoch']})"
-                log.warning("session lease lost, stopping session", extra=session.log_extra(detail=why))
-                await manager.release(session_id, upload=False)
-        for session_id, lease in leases.items():
-            session = manager.sessions.get(session_id)
-            if session is not None and session.active and session.epoch == lease["epoch"]:
-                self.grant(session_id, sent_at=sent_at, lasts_s=ttl)
-                continue
-            restartable = session is None or lease["epoch"] > session.epoch or session_id in self.fenced
-            if (session is not None and session.active) or not restartable:
-                continue
-            if lease["epoch"] <= self.released.get(session_id, -1):
-                continue  # let go (it is moving): listed only until the backend's move commits
-            await self._start(session_id, lease, sent_at=sent_at, ttl=ttl)
 
-    async def _start(self, session_id: str, lease: dict[str, Any], *, sent_at: float, ttl: float) -> None:
-        from session_worker.manager import SessionError
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """A heartbeat's answer: every lease this worker holds, each running ``ttl_s`` from when the heartbeat left."""
 
-        try:
-            await self.manager.start(
-                session_id=session_id,
-                workspace_id=str(lease["workspace_id"]),
-                epoch=int(lease["epoch"]),
-                restore=bool(lease.get("restore")),
-                lease_s=max(0.0, ttl - (time.monotonic() - sent_at)),
-            )
-            log.info("session started from its lease", extra={"session_id": session_id, "epoch": lease["epoch"]})
-        except SessionError as exc:
-            log.error("session not started", extra={"session_id": session_id, "detail": str(exc)})
+    ttl_s: float
+    leases: Mapping[str, Lease]
 
-    async def fence_loop(self) -> None:
-        """Stop each session whose lease could not be renewed in time."""
-        while True:
-            await asyncio.sleep(FENCE_CHECK_S)
-            await self.fence_expired(now=time.monotonic())
 
-    async def fence_expired(self, *, now: float) -> None:
-        for session_id, until in list(self.valid_until.items()):
-            session = self.manager.sessions.get(session_id)
-            if session is None or not session.active:
-                self.valid_until.pop(session_id, None)
-                continue
-            if now < until:
-                continue
-            log.error(
-                "lease expired, stopping session",
-                extra=session.log_extra(epoch=session.epoch, detail="the backend did not renew the lease in time"),
-            )
-            self.valid_until.pop(session_id, None)
-            self.fenced.add(session_id)
-            await self.manager.fence(session_id)
+@dataclasses.dataclass(frozen=True)
+class Held:
+    """What the worker holds of one of its sessions now."""
+
+    active: bool  # holds (or is about to hold) a page
+    epoch: int
+    started_at: float  # time.monotonic() of its start
+
+
+@dataclasses.dataclass
+class LeaseBook:
+    """What the worker has recorded of its leases; the manager keeps it, the plans read it."""
+
+    valid_until: dict[str, float] = dataclasses.field(default_factory=dict)  # session id -> monotonic deadline
+    fenced: set[str] = dataclasses.field(default_factory=set)  # stopped for lack of renewal: restarted if listed
+    released: dict[str, int] = dataclasses.field(default_factory=dict)  # session id -> the epoch it was let go at
+    answered: bool = False  # a heartbeat's answer was applied: what this worker must run has been started
+
+
+@dataclasses.dataclass(frozen=True)
+class Start:
+    session_id: str
+    workspace_id: str
+    epoch: int
+    fetch_auth: bool  # the lease's ``restore``
+    lease_s: float  # how long the lease runs from now
+
+
+@dataclasses.dataclass(frozen=True)
+class Release:
+    session_id: str
+    why: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What to do, in this order: release, renew (session id -> new deadline), start, fence; ``forget``: the
+    deadlines of sessions that no longer run."""
+
+    release: tuple[Release, ...] = ()
+    renew: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    start: tuple[Start, ...] = ()
+    fence: tuple[str, ...] = ()
+    forget: tuple[str, ...] = ()
+
+
+def deadline(*, sent_at: float, lasts_s: float, margin_s: float) -> float:
+    """When this worker stops a session whose lease was granted or renewed at ``sent_at`` for ``lasts_s``."""
+    return sent_at + lasts_s - margin_s
+
+
+def parse_answer(answer: Any) -> Answer:
+    """The leases of a heartbeat's answer (``{"lease_ttl_s", "leases": {session_id: {"epoch", "workspace_id",
+    "restore"}}}``); InvalidAnswer when it lists none validly."""
+    if not isinstance(answer, dict):
+        raise InvalidAnswer("the answer is not a JSON object")
+    leases, ttl = answer.get("leases"), answer.get("lease_ttl_s")
+    if not isinstance(leases, dict):
+        raise InvalidAnswer("no leases object")
+    if not _is_number(ttl) or ttl <= 0:
+        raise InvalidAnswer(f"lease_ttl_s must be a number of seconds > 0, got {ttl!r}")
+    parsed = {}
+    for session_id, lease in leases.items():
+        if not isinstance(lease, dict):
+            raise InvalidAnswer(f"lease {session_id!r} is not an object")
+        epoch, workspace_id, restore = lease.get("epoch"), lease.get("workspace_id"), lease.get("restore", False)
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+            raise InvalidAnswer(f"lease {session_id!r}: epoch must be an integer >= 0")
+        if not isinstance(workspace_id, str | int) or isinstance(workspace_id, bool):
+            raise InvalidAnswer(f"lease {session_id!r}: workspace_id must be a string")
+        if not isinstance(restore, bool):
+            raise InvalidAnswer(f"lease {session_id!r}: restore must be true or false")
+        parsed[session_id] = Lease(epoch=epoch, workspace_id=str(workspace_id), restore=restore)
+    return Answer(ttl_s=float(ttl), leases=parsed)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def plan_answer(
+    answer: Answer,
+    *,
+    held: Mapping[str, Held],
+    book: LeaseBook,
+    sent_at: float,
+    now: float,
+    margin_s: float,
+) -> Plan:
+    """What to do so that this worker runs exactly the leases of ``answer``, to a heartbeat that left at
+    ``sent_at`` (``now`` and ``sent_at`` on the monotonic clock)."""
+    leases = answer.leases
+    release = []
+    for session_id, session in held.items():
+        lease = leases.get(session_id)
+        if not session.active or session.started_at >= sent_at:
+            continue  # started after the heartbeat left: the answer may not know it yet
+        if lease is None or lease.epoch > session.epoch:
+            why = "moved to another worker" if lease is None else f"a newer lease (epoch {lease.epoch})"
+            release.append(Release(session_id, why))
+    # A session released now is gone by the time the starts run, let go at its epoch (as a drain's release).
+    releasing = {r.session_id for r in release}
+    released = {**book.released, **{session_id: held[session_id].epoch for session_id in releasing}}
+    renew, start = {}, []
+    for session_id, lease in leases.items():
+        session = None if session_id in releasing else held.get(session_id)
+        if session is not None and session.active and session.epoch == lease.epoch:
+            renew[session_id] = deadline(sent_at=sent_at, lasts_s=answer.ttl_s, margin_s=margin_s)
+            continue
+        restartable = session is None or lease.epoch > session.epoch or session_id in book.fenced
+        if (session is not None and session.active) or not restartable:
+            continue
+        if lease.epoch <= released.get(session_id, -1):
+            continue  # let go (it is moving): listed only until the backend's move commits
+        lease_s = max(0.0, answer.ttl_s - (now - sent_at))
+        start.append(Start(session_id, lease.workspace_id, lease.epoch, fetch_auth=lease.restore, lease_s=lease_s))
+    return Plan(release=tuple(release), renew=renew, start=tuple(start))
+
+
+def plan_fencing(*, held: Mapping[str, Held], book: LeaseBook, now: float) -> Plan:
+    """Which sessions to stop now because their leases could not be renewed in time."""
+    fence, forget = [], []
+    for session_id, until in book.valid_until.items():
+        session = held.get(session_id)
+        if session is None or not session.active:
+            forget.append(session_id)
+        elif now >= until:
+            fence.append(session_id)
+    return Plan(fence=tuple(fence), forget=tuple(forget))

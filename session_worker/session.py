@@ -1,141 +1,38 @@
-"""A session's state machine: what its WhatsApp Web page reports, and how each report changes its state.
+"""A session's state machine: what each report of its WhatsApp Web page (QR, socket state, sync, logout,
+connection check) does to its state, and which event it sends.
 
-Its task (run by :class:`session_worker.manager.SessionManager`) opens the page (:meth:`Session.open_page`)
-and hands it the page's reports one at a time, in order (:meth:`Session.handle`). Each state change is a log
-line (session id, time since the start) and, when the backend must know of it, an event.
+Its task (session_worker/session_task.py) opens the page (:meth:`Session.open_page`) and hands it the page's
+reports one at a time, in order (:meth:`Session.handle`). Each state change is a log line (session id, time
+since the start) and, when the backend must know of it, an event. The session's record, its page's life and its
+endings are :class:`session_worker.session_life.SessionLife`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
 from session_worker import whatsapp_web as wa
-from session_worker.page import SessionPage
+from session_worker.errors import SessionError
+from session_worker.session_life import ENDED, SessionLife, SessionServices
 from session_worker.store import DesiredState
-from shared.events import DisconnectReason, EventType, EventValidationError, SessionState, utc_now_iso
+from shared.events import DisconnectReason, EventType, EventValidationError, SessionState
 
-if TYPE_CHECKING:
-    from session_worker.manager import SessionManager
+__all__ = ["Session", "SessionServices"]
 
 log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
 
-HISTORY_LENGTH = 50
-AUTH_SAVE_TIMEOUT_S = 10
 # The history sync's progress is sent when it enters a new tenth (0, 10, ... 100): at most 11 events per sync,
 # however often the page reports it.
 SYNC_PROGRESS_STEP = 10
-ENDED = frozenset({SessionState.STOPPED, SessionState.DISCONNECTED, SessionState.FAILED})
-WAITING_FOR_LINK = frozenset({SessionState.STARTING, SessionState.SCAN_QR_CODE})
 
 
-class Session:
-    def __init__(self, *, manager: SessionManager, session_id: str, workspace_id: str, restoring: bool) -> None:
-        self.manager = manager
-        self.session_id = session_id
-        self.workspace_id = workspace_id
-        self.restoring = restoring
-        self.state = SessionState.STARTING
-        self.history: collections.deque[dict[str, str]] = collections.deque(maxlen=HISTORY_LENGTH)
-        self.qr: str | None = None
-        self.qr_count = 0
-        self.phone_number: str | None = None
-        self.pushname: str | None = None
-        self.platform: str | None = None
-        self.sequence = 0
-        self.epoch = 0  # the lease this worker drives it under, stamped on every event (session_worker/leases.py)
-        self.fetch_auth = False  # fetch the backend's copy of its auth before opening it
-        self.started_mono = time.monotonic()
-        self.started_at = utc_now_iso()
-        self.updated_at = self.started_at
-        self.page: SessionPage | None = None
-        self._t0 = self._state_since = time.monotonic()
-        self._scan_at: float | None = None
-        self._authenticated = False
-        self._sync_percent: int | None = None  # the history sync's progress last sent
-        self._page_booted = False  # the open page has booted once: a second boot is its own reload
-        self._probe_error_sent = False
-        self._socket_state = ""
-        self._connection_lost = False  # READY, then the page lost its connection for longer than the grace
-        self._connection_check: asyncio.TimerHandle | None = None
-        self._record(SessionState.STARTING)
-
-    @property
-    def waiting_for_link(self) -> bool:
-        """Showing (or about to show) a QR: a pairing code may be asked for."""
-        return self.state in WAITING_FOR_LINK
-
-    @property
-    def active(self) -> bool:
-        """Holds (or is about to hold) a page: counts against MAX_SESSIONS and is not started again."""
-        return self.state not in ENDED or self._connection_lost
-
-    def log_extra(self, **fields: Any) -> dict[str, Any]:
-        return {"session_id": self.session_id, "elapsed_ms": int((time.monotonic() - self._t0) * 1000), **fields}
-
-    def _record(self, state: SessionState) -> None:
-        self.updated_at = utc_now_iso()
-        self.history.append({"state": state.value, "at": self.updated_at})
-
-    def _set_state(self, state: SessionState, **fields: Any) -> None:
-        if state == self.state:
-            return
-        previous, self.state = self.state, state
-        self._state_since = time.monotonic()
-        self._record(state)
-        log.info("session state", extra=self.log_extra(previous=previous.value, state=state.value, **fields))
-        self.manager.refresh_gauges()
-
-    async def _emit(self, type: EventType, data: dict[str, Any]) -> None:
-        event = await self.manager.emit(session=self, type=type, data=data)
-        self.sequence = event.sequence
-
-    # -- the page, opened (again) by the session's task ----------------------------------------------------
-
-    async def open_page(self) -> SessionPage:
-        manager = self.manager
-        warm = None if self.restoring else manager.adopt_warm_page(self.session_id)
-        if warm is not None:
-            # Its queued reports (boot, UNPAIRED, the QR) come first: the QR goes out without a page load.
-            self.page = warm
-            log.info("page adopted from the warm page pool", extra=self.log_extra(url=manager.settings.wa_web_url))
-            return warm
-        self.page = SessionPage(session_id=self.session_id, host=manager.host, settings=manager.settings)
-        self._page_booted = False
-        log.info("page opening", extra=self.log_extra(url=manager.settings.wa_web_url, restoring=self.restoring))
-        await self.page.open()
-        return self.page
-
-    def settle_deadline(self) -> tuple[float | None, str]:
-        """How long the booted page may stay where it is: a QR or READY must come, sync must end."""
-        limit = self.manager.settings.ready_timeout_s
-        if self.state is SessionState.STARTING:
-            return self._state_since + limit, f"a QR or a login within {limit:g} s"
-        if self.state is SessionState.AUTHENTICATED:
-            # From the scan on: the page must reload, connect and sync, or the session fails (PAGE_TIMEOUT)
-            # rather than stay "authenticated" for ever.
-            return self._state_since + limit, f"the linked page to connect and sync within {limit:g} s"
-        return None, ""
-
-    async def lose_page(self, *, cause: str, recent_restarts: int) -> None:
-        """The page or the browser died (``cause``): free what is left of it and report BROWSER_CRASHED."""
-        log.error("session lost its page", extra=self.log_extra(cause=cause, recent_restarts=recent_restarts))
-        await self.close_page(save=False)
-        await self._emit(EventType.SESSION_DISCONNECTED, {"reason": DisconnectReason.BROWSER_CRASHED.value})
-
-    def restart(self, *, cause: str, restarts: int) -> None:
-        """Back to STARTING before the page opens again, from the kept auth if there is one."""
-        self.restoring = self.manager.host.has_auth(self.session_id)
-        self._authenticated = False
-        self.qr, self.qr_count = None, 0
-        self._set_state(SessionState.STARTING, restart=restarts, cause=cause)
-
-    # -- what each report does ---------------------------------------------------------------------------
+class Session(SessionLife):
+    """One session this worker drives: its life (:class:`SessionLife`) and what each report of its page does."""
 
     async def handle(self, kind: str, data: Any) -> bool:
         """Handle one report of the page; True when the session has ended."""
@@ -205,7 +102,7 @@ class Session:
             self._connection_check = None
             page.report("connection_check")
 
-        self._connection_check = asyncio.get_running_loop().call_later(self.manager.settings.connection_grace_s, check)
+        self._connection_check = asyncio.get_running_loop().call_later(self.services.connection_grace_s, check)
 
     async def _on_connection_check(self) -> None:
         if self.state is not SessionState.READY or self._socket_state == wa.CONNECTED_STATE:
@@ -230,7 +127,7 @@ class Session:
             return
         self.qr_count += 1
         if self.qr_count == 1:
-            self.manager.metrics.qr_latency.observe(time.monotonic() - self._t0)
+            self.services.metrics.qr_latency.observe(time.monotonic() - self._t0)
         data = {"qr": qr, "qr_count": self.qr_count, "expires_in": wa.qr_lifetime_s(self.qr_count)}
         try:
             await self._emit(EventType.QR_CODE_GENERATED, data)
@@ -277,76 +174,44 @@ class Session:
             await self.fail("PHONE_UNAVAILABLE", "the page synced but gave no phone number (only a LID or nothing)")
             return True
         await self.page.save_auth()
-        if not await self.manager.store_auth(self):  # part of "ready": another worker can open it from now on
+        if not await self.services.store_auth(self):  # part of "ready": another worker can open it from now on
             return True
         self.phone_number, self.pushname, self.platform = me.phone_number, me.pushname, me.platform
         self.restoring = True  # from now on its auth is on disk
         await self._emit(EventType.SESSION_READY, {**_ready_data(me), "extraction_ms": extraction_ms})
-        metrics = self.manager.metrics
+        metrics = self.services.metrics
         metrics.phone_extraction.observe(extraction_ms / 1000)
         if self._scan_at is not None:
             metrics.scan_to_ready.observe(time.monotonic() - self._scan_at)
         self._set_state(SessionState.READY, phone_number=me.phone_number, extraction_ms=extraction_ms)
         return False
 
-    # -- endings ---------------------------------------------------------------------------------------------
+    # -- what the backend asks of the page -------------------------------------------------------------------
 
-    async def end(
-        self,
-        reason: DisconnectReason,
-        *,
-        desired: DesiredState,
-        wipe: bool = False,
-        save: bool = False,
-        state: SessionState = SessionState.DISCONNECTED,
-        note: str = "",
-    ) -> None:
-        """Free the page (its auth saved first if ``save``, wiped after if ``wipe``), record what to do with the
-        session at the worker's next start, and report why it ended (once: a STOPPED session stays quiet)."""
-        await self.close_page(save=save)
-        if wipe:
-            await self.manager.host.wipe_auth(self.session_id)
-        await self.manager.store.session_set_desired(session_id=self.session_id, desired=desired)
-        if state is SessionState.STOPPED and self.state is SessionState.STOPPED:
-            return
-        await self._emit(EventType.SESSION_DISCONNECTED, {"reason": reason.value})
-        self._set_state(state, reason=note or reason.value)
+    async def log_out(self) -> None:
+        """Log the device out on WhatsApp (if the page is up), wipe the auth and end (LOGOUT)."""
+        if self.page is not None and self.page.page is not None:
+            try:
+                await self.page.log_out()
+            except (PlaywrightError, TimeoutError) as exc:
+                log.warning("logout on the page failed", extra=self.log_extra(detail=str(exc)))
+        self.phone_number = None
+        await self.end(DisconnectReason.LOGOUT, desired=DesiredState.LOGGED_OUT, wipe=True, note="logout requested")
 
-    async def leave(self, *, note: str, save: bool) -> None:
-        """Stop driving the session without a word to the backend (it moved, or is moving, to another worker)."""
-        await self.close_page(save=save)
-        await self.manager.store.session_set_desired(session_id=self.session_id, desired=DesiredState.STOPPED)
-        self._set_state(SessionState.STOPPED, reason=note)
+    async def screenshot(self) -> bytes:
+        if self.page is None or not self.page.is_open:
+            raise SessionError(409, "no_page", f"session {self.session_id} has no page open (state {self.state})")
+        return await self.page.screenshot()
 
-    async def fail(self, reason: str, detail: str) -> None:
-        log.error("session error", extra=self.log_extra(reason=reason, detail=detail))
-        await self.close_page(save=False)
-        await self._emit(EventType.SESSION_ERROR, {"reason": reason, "detail": detail[:4000]})
-        self._set_state(SessionState.FAILED, reason=reason)
-
-    async def close_page(self, *, save: bool) -> None:
-        """Close the page (what it still reports is dropped with it), saving a ready session's auth first."""
-        page, self.page = self.page, None
-        self._connection_lost = False
-        if self._connection_check is not None:
-            self._connection_check.cancel()
-            self._connection_check = None
-        if page is None:
-            return
-        if save:
-            await self.save_auth(page)
-        await page.close()
-
-    async def save_auth(self, page: SessionPage | None = None) -> None:
-        """Keep the auth of a ready session on disk (from ``page``, by default the open one): WhatsApp Web
-        keeps changing its keys."""
-        page = page or self.page
-        if page is None or page.context is None or self.state is not SessionState.READY:
-            return
+    async def pairing_code(self, phone_number: str) -> str:
+        """An 8-character code that links ``phone_number`` instead of a QR scan; TimeoutError if the page is slow."""
+        if self.page is None or self.page.page is None or not self.waiting_for_link:
+            raise SessionError(409, "not_pairing", f"session {self.session_id} is not waiting to be linked")
         try:
-            await asyncio.wait_for(page.save_auth(), AUTH_SAVE_TIMEOUT_S)
-        except (PlaywrightError, TimeoutError) as exc:
-            log.warning("could not save the session's auth", extra=self.log_extra(detail=str(exc)))
+            return await self.page.pairing_code(phone_number)
+        except PlaywrightError as exc:
+            detail = exc.message.splitlines()[0] if exc.message else repr(exc)
+            raise SessionError(409, "pairing_failed", f"the page refused a pairing code: {detail}") from None
 
 
 def _ready_data(me: wa.Me) -> dict[str, str]:

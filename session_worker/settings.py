@@ -1,12 +1,19 @@
-"""Settings from the environment, parsed strictly: a missing or malformed value stops the worker at start."""
+"""Settings from the environment, parsed strictly: a missing or malformed value stops the worker at start.
+
+Each setting is written once, as a field of :class:`Settings`: its default, and in its metadata (:func:`_env`)
+the environment variable it is read from and how that variable's text is parsed. :meth:`Settings.from_env`
+reads every field so; an unset or empty variable takes the field's default (a field without one is required).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from shared.signing import SecretError, parse_secrets
@@ -25,34 +32,113 @@ class Layout(enum.StrEnum):
     PROFILE = "profile"  # a persistent Chromium profile per session
 
 
+# -- parsers: the variable's name and its (non-empty) text -> the value, or SettingsError -------------------
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _path(name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def _url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(name, f"must be an http(s) URL, got {raw!r}")
+    return raw
+
+
+def _base_url(name: str, raw: str) -> str:
+    return _url(name, raw).rstrip("/")
+
+
+def _integer(minimum: int, maximum: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingsError(name, f"must be an integer, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise SettingsError(name, f"must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    return parse
+
+
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise SettingsError(name, f"must be a number of seconds, got {raw!r}") from None
+    if not 0 < value < 86_400:
+        raise SettingsError(name, f"must be more than 0 and less than a day, got {value}")
+    return value
+
+
+def _boolean(name: str, raw: str) -> bool:
+    if raw not in ("True", "False", "true", "false", "1", "0"):
+        raise SettingsError(name, f"must be True or False, got {raw!r}")
+    return raw in ("True", "true", "1")
+
+
+def _secrets(name: str, raw: str) -> list[str]:
+    try:
+        return parse_secrets(raw)
+    except SecretError as exc:
+        raise SettingsError(name, str(exc)) from None  # the value itself is never echoed
+
+
+def _worker_id(name: str, raw: str) -> str:
+    if not raw.replace("-", "").replace("_", "").isalnum() or len(raw) > 64:
+        raise SettingsError(name, f"must be letters, digits, '-' or '_', got {raw!r}")
+    return raw
+
+
+def _layout(name: str, raw: str) -> Layout:
+    try:
+        return Layout(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be 'shared' or 'profile', got {raw!r}") from None
+
+
+def _env(variable: str, parse: Callable[[str, str], Any], *, hint: str = "") -> dict[str, Any]:
+    """A field's metadata: the variable it is read from, how its text is parsed, what to say when it is missing."""
+    return {"variable": variable, "parse": parse, "hint": hint}
+
+
+WHSEC_FORMAT = " (whsec_ + base64; several separated by spaces to rotate)"
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    backend_webhook_url: str
-    hmac_secrets: list[str] = dataclasses.field(repr=False)
-    wa_web_url: str = "https://web.whatsapp.com/"
-    chromium_path: str = "/usr/bin/chromium"
-    session_data_dir: Path = Path("var/sessions")
-    worker_id: str = "worker-1"
-    host: str = "127.0.0.1"
-    port: int = 8001
-    public_url: str = ""
-    max_sessions: int = 50
-    layout: Layout = Layout.SHARED
-    max_concurrent_launches: int = 2
-    max_concurrent_restores: int = 2
-    warm_pages: int = 2
-    page_timeout_s: float = 30.0
-    heartbeat_interval_s: float = 5.0
-    lease_safety_margin_s: float = 3.0
-    phone_read_timeout_s: float = 5.0
-    webhook_timeout_s: float = 10.0
-    webhook_retry_base_s: float = 0.5
-    webhook_retry_max_s: float = 60.0
-    crash_restart_limit: int = 3
-    connection_grace_s: float = 10.0
-    ready_timeout_s: float = 180.0
-    auth_save_interval_s: float = 300.0
-    headless: bool = True
+    backend_webhook_url: str = field(metadata=_env("BACKEND_WEBHOOK_URL", _url))
+    hmac_secrets: list[str] = field(repr=False, metadata=_env("WHATSAPP_HMAC_SECRET", _secrets, hint=WHSEC_FORMAT))
+    wa_web_url: str = field(default="https://web.whatsapp.com/", metadata=_env("WA_WEB_URL", _url))
+    chromium_path: str = field(default="/usr/bin/chromium", metadata=_env("CHROMIUM_PATH", _text))
+    session_data_dir: Path = field(default=Path("var/sessions"), metadata=_env("SESSION_DATA_DIR", _path))
+    worker_id: str = field(default="worker-1", metadata=_env("WORKER_ID", _worker_id))
+    host: str = field(default="127.0.0.1", metadata=_env("WORKER_HOST", _text))
+    port: int = field(default=8001, metadata=_env("WORKER_PORT", _integer(0, 65535)))
+    public_url: str = field(default="", metadata=_env("WORKER_PUBLIC_URL", _base_url))
+    max_sessions: int = field(default=50, metadata=_env("MAX_SESSIONS", _integer(1, 10_000)))
+    layout: Layout = field(default=Layout.SHARED, metadata=_env("SESSION_LAYOUT", _layout))
+    max_concurrent_launches: int = field(default=2, metadata=_env("MAX_CONCURRENT_LAUNCHES", _integer(1, 64)))
+    max_concurrent_restores: int = field(default=2, metadata=_env("MAX_CONCURRENT_RESTORES", _integer(1, 64)))
+    warm_pages: int = field(default=2, metadata=_env("WARM_PAGES", _integer(0, 64)))
+    page_timeout_s: float = field(default=30.0, metadata=_env("PAGE_TIMEOUT_S", _seconds))
+    heartbeat_interval_s: float = field(default=5.0, metadata=_env("HEARTBEAT_INTERVAL_S", _seconds))
+    lease_safety_margin_s: float = field(default=3.0, metadata=_env("LEASE_SAFETY_MARGIN_S", _seconds))
+    phone_read_timeout_s: float = field(default=5.0, metadata=_env("PHONE_READ_TIMEOUT_S", _seconds))
+    webhook_timeout_s: float = field(default=10.0, metadata=_env("WEBHOOK_TIMEOUT_S", _seconds))
+    webhook_retry_base_s: float = field(default=0.5, metadata=_env("WEBHOOK_RETRY_BASE_S", _seconds))
+    webhook_retry_max_s: float = field(default=60.0, metadata=_env("WEBHOOK_RETRY_MAX_S", _seconds))
+    crash_restart_limit: int = field(default=3, metadata=_env("CRASH_RESTART_LIMIT", _integer(0, 100)))
+    connection_grace_s: float = field(default=10.0, metadata=_env("CONNECTION_GRACE_S", _seconds))
+    ready_timeout_s: float = field(default=180.0, metadata=_env("READY_TIMEOUT_S", _seconds))
+    auth_save_interval_s: float = field(default=300.0, metadata=_env("AUTH_SAVE_INTERVAL_S", _seconds))
+    headless: bool = field(default=True, metadata=_env("HEADLESS", _boolean))
 
     @property
     def base_url(self) -> str:
@@ -67,116 +153,12 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        defaults = cls.__dataclass_fields__
-        port = _integer(env, "WORKER_PORT", 8001, minimum=0, maximum=65535)
-        host = _string(env, "WORKER_HOST", "127.0.0.1")
-        return cls(
-            backend_webhook_url=_url(env, "BACKEND_WEBHOOK_URL", None),
-            hmac_secrets=_secrets(env, "WHATSAPP_HMAC_SECRET"),
-            wa_web_url=_url(env, "WA_WEB_URL", defaults["wa_web_url"].default),
-            chromium_path=_string(env, "CHROMIUM_PATH", defaults["chromium_path"].default),
-            session_data_dir=Path(_string(env, "SESSION_DATA_DIR", "var/sessions")),
-            worker_id=_worker_id(env),
-            host=host,
-            port=port,
-            public_url=_url(env, "WORKER_PUBLIC_URL", "", allow_empty=True).rstrip("/"),
-            max_sessions=_integer(env, "MAX_SESSIONS", 50, minimum=1, maximum=10_000),
-            layout=_layout(env),
-            max_concurrent_launches=_integer(env, "MAX_CONCURRENT_LAUNCHES", 2, minimum=1, maximum=64),
-            max_concurrent_restores=_integer(env, "MAX_CONCURRENT_RESTORES", 2, minimum=1, maximum=64),
-            warm_pages=_integer(env, "WARM_PAGES", 2, minimum=0, maximum=64),
-            page_timeout_s=_number(env, "PAGE_TIMEOUT_S", 30.0),
-            heartbeat_interval_s=_number(env, "HEARTBEAT_INTERVAL_S", 5.0),
-            lease_safety_margin_s=_number(env, "LEASE_SAFETY_MARGIN_S", 3.0),
-            phone_read_timeout_s=_number(env, "PHONE_READ_TIMEOUT_S", 5.0),
-            webhook_timeout_s=_number(env, "WEBHOOK_TIMEOUT_S", 10.0),
-            webhook_retry_base_s=_number(env, "WEBHOOK_RETRY_BASE_S", 0.5),
-            webhook_retry_max_s=_number(env, "WEBHOOK_RETRY_MAX_S", 60.0),
-            crash_restart_limit=_integer(env, "CRASH_RESTART_LIMIT", 3, minimum=0, maximum=100),
-            connection_grace_s=_number(env, "CONNECTION_GRACE_S", 10.0),
-            ready_timeout_s=_number(env, "READY_TIMEOUT_S", 180.0),
-            auth_save_interval_s=_number(env, "AUTH_SAVE_INTERVAL_S", 300.0),
-            headless=_boolean(env, "HEADLESS", True),
-        )
-
-
-def _string(env: Mapping[str, str], name: str, default: str | None) -> str:
-    value = env.get(name)
-    if value is None or value == "":
-        if default is None:
-            raise SettingsError(name, "is required")
-        return default
-    return value
-
-
-def _url(env: Mapping[str, str], name: str, default: str | None, *, allow_empty: bool = False) -> str:
-    value = env.get(name)
-    if value is None or value == "":
-        if default is None:
-            raise SettingsError(name, "is required")
-        if allow_empty or default:
-            return default
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(name, f"must be an http(s) URL, got {value!r}")
-    return value
-
-
-def _integer(env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise SettingsError(name, f"must be an integer, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise SettingsError(name, f"must be between {minimum} and {maximum}, got {value}")
-    return value
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise SettingsError(name, f"must be a number of seconds, got {raw!r}") from None
-    if not 0 < value < 86_400:
-        raise SettingsError(name, f"must be more than 0 and less than a day, got {value}")
-    return value
-
-
-def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw not in ("True", "False", "true", "false", "1", "0"):
-        raise SettingsError(name, f"must be True or False, got {raw!r}")
-    return raw in ("True", "true", "1")
-
-
-def _secrets(env: Mapping[str, str], name: str) -> list[str]:
-    raw = env.get(name)
-    if not raw:
-        raise SettingsError(name, "is required (whsec_ + base64; several separated by spaces to rotate)")
-    try:
-        return parse_secrets(raw)
-    except SecretError as exc:
-        raise SettingsError(name, str(exc)) from None  # the value itself is never echoed
-
-
-def _worker_id(env: Mapping[str, str]) -> str:
-    value = _string(env, "WORKER_ID", "worker-1")
-    if not value.replace("-", "").replace("_", "").isalnum() or len(value) > 64:
-        raise SettingsError("WORKER_ID", f"must be letters, digits, '-' or '_', got {value!r}")
-    return value
-
-
-def _layout(env: Mapping[str, str]) -> Layout:
-    raw = _string(env, "SESSION_LAYOUT", Layout.SHARED.value)
-    try:
-        return Layout(raw)
-    except ValueError:
-        raise SettingsError("SESSION_LAYOUT", f"must be 'shared' or 'profile', got {raw!r}") from None
+        values = {}
+        for setting in dataclasses.fields(cls):
+            variable, parse = setting.metadata["variable"], setting.metadata["parse"]
+            raw = env.get(variable)
+            if raw:
+                values[setting.name] = parse(variable, raw)
+            elif setting.default is dataclasses.MISSING:
+                raise SettingsError(variable, f"is required{setting.metadata['hint']}")
+        return cls(**values)

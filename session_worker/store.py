@@ -1,7 +1,8 @@
 """The worker's durable state: a SQLite file in SESSION_DATA_DIR (WAL, synchronous=FULL).
 
-- ``sessions``: every session this worker was told to run, its workspace, what it should be doing after a
-  restart (``desired``, a :class:`DesiredState`) and its event ``sequence``, which only grows.
+- ``sessions``: every session this worker was told to run, its workspace, what it was last left as
+  (``desired``, a :class:`DesiredState`: a record for the operator; what runs after a restart is what the
+  leases say, session_worker/leases.py) and its event ``sequence``, which only grows.
 - ``outbox``: every event, written (and fsynced) before anything is sent; rows leave ``pending`` for
   ``delivered`` or ``dead`` (a 4xx that retrying cannot fix).
 
@@ -27,11 +28,11 @@ T = TypeVar("T")
 
 
 class DesiredState(enum.StrEnum):
-    """What the backend wants of a session, kept across restarts of the worker."""
+    """What a session was last left as on this worker, kept across its restarts."""
 
-    RUNNING = "running"  # restored at the next start (when its auth is on disk)
-    STOPPED = "stopped"  # stopped on request, or ended keeping its auth (QR limit, conflict): not restored
-    LOGGED_OUT = "logged_out"  # logged out, its auth wiped: not restored
+    RUNNING = "running"  # started, and not ended since
+    STOPPED = "stopped"  # stopped (on request, fenced, released) or ended keeping its auth (QR limit, conflict)
+    LOGGED_OUT = "logged_out"  # logged out, its auth wiped
 
 
 SCHEMA = f"""
@@ -147,17 +148,6 @@ class Store:
             "SELECT session_id, workspace_id, desired, sequence FROM sessions WHERE session_id = ?", (session_id,)
         ).fetchone()
         return _session_record(row) if row else None
-
-    async def sessions_desired(self, desired: DesiredState) -> list[SessionRecord]:
-        def query() -> list[SessionRecord]:
-            rows = self.db.execute(
-                "SELECT session_id, workspace_id, desired, sequence FROM sessions "
-                "WHERE desired = ? AND session_id != ? ORDER BY created_at",
-                (desired.value, HEARTBEAT_KEY),
-            ).fetchall()
-            return [_session_record(row) for row in rows]
-
-        return await self._run(query)
 
     # -- outbox ---------------------------------------------------------------------------------------------
 

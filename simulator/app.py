@@ -9,7 +9,8 @@ from aiohttp import web
 
 from simulator.config import SimulatorConfig, make_config
 from simulator.hub import Hub
-from simulator.keys import CONFIG, HUB
+from simulator.keys import CONFIG, HUB, PHONE
+from simulator.phone import Phone
 from simulator.registry import Registry
 from simulator.views import setup_routes
 
@@ -28,7 +29,8 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
 async def _hub(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     registry = Registry(config.registry_path)
-    app[HUB] = Hub(config=config, registry=registry)
+    app[HUB] = hub = Hub(config=config, registry=registry)
+    app[PHONE] = Phone(hub=hub)
     log.info("simulator ready: profile %s, registry %s", config.profile, config.registry_path or "in memory")
     yield
     await app[HUB].close()

@@ -7,6 +7,8 @@ import dataclasses
 import re
 import secrets
 
+from simulator.errors import BadInput
+
 DEVICE_PLATFORM = "1"  # WAWebCompanionRegClientUtils.DEVICE_PLATFORM, the QR's last field
 QR_PARTS = 5
 PAIRING_CODE_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTVWXYZ"  # no 0/O, I: read aloud and typed on a phone
@@ -55,3 +57,10 @@ def new_pairing_code() -> str:
 def normalize_pairing_code(code: str) -> str:
     """As a phone accepts it: case-insensitive, dashes and spaces ignored (the page shows ``ABCD-1234``)."""
     return re.sub(r"[\s-]", "", code).upper()
+
+
+def phone_number_checked(value: object) -> str:
+    """``value`` if it is a phone number as the phone API takes it (E.164 digits without '+'); BadInput if not."""
+    if not isinstance(value, str) or not PHONE_RE.match(value):
+        raise BadInput("phone_number must be digits in E.164 without '+', for example 5511999990000")
+    return value

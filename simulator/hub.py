@@ -1,5 +1,5 @@
-"""The simulator's live state: the pages connected over ``/ws``, their QR codes and pairing codes, and the
-linked devices they hold, plus the phone's actions on them.
+"""The simulator's live state: the pages connected over ``/ws``, the QR codes and pairing codes they show,
+and which page is connected as which linked device. The phone acts on it through simulator/phone.py.
 
 One ``Hub`` per app. Each page (a browser tab showing ``/``) holds one WebSocket; it says ``hello`` with its
 ``page_id`` (kept in the tab's sessionStorage across reloads) and the credentials it stored after pairing,
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import enum
 import logging
 import secrets
 import time
@@ -22,58 +20,13 @@ from aiohttp import WSCloseCode, web
 
 from simulator import codes
 from simulator.config import SimulatorConfig, draw
-from simulator.errors import AlreadyUsed, BadInput, Expired, NotFound, PhoneError
-from simulator.registry import Device, Registry, UnknownDevice
+from simulator.errors import AlreadyUsed, PhoneError
+from simulator.pages import Page, PairingCode, QrCode, QrStatus, me, send
+from simulator.registry import Device, Registry
 
 log = logging.getLogger(__name__)
 
-DROPPED_CLOSE_CODE = 4000  # the page keeps its credentials and retries until the phone restores it
 FORGET_AFTER = 600.0  # seconds after expiry that a QR or pairing code is still told apart from an unknown one
-
-
-class QrStatus(enum.StrEnum):
-    LIVE = "live"
-    EXPIRED = "expired"
-    USED = "used"
-
-
-@dataclasses.dataclass(kw_only=True)
-class QrCode:
-    page_id: str
-    ref: str
-    qr: str
-    qr_count: int
-    expires_at: float  # Unix time
-    shown_at: float = dataclasses.field(default_factory=time.time)  # Unix time
-    status: QrStatus = QrStatus.LIVE
-
-    def is_live(self) -> bool:
-        return self.status is QrStatus.LIVE and time.time() < self.expires_at
-
-
-@dataclasses.dataclass(kw_only=True)
-class PairingCode:
-    code: str
-    page_id: str
-    phone_number: str
-    expires_at: float
-    used: bool = False
-
-
-@dataclasses.dataclass(eq=False, kw_only=True)
-class Page:
-    page_id: str
-    ws: web.WebSocketResponse
-    keys: codes.PageKeys
-    device_id: str | None = None
-    qr: QrCode | None = None
-    rotation: asyncio.Task[None] | None = None
-
-
-def phone_number_checked(value: Any) -> str:
-    if not isinstance(value, str) or not codes.PHONE_RE.match(value):
-        raise BadInput("phone_number must be digits in E.164 without '+', for example 5511999990000")
-    return value
 
 
 class Hub:
@@ -119,16 +72,16 @@ class Hub:
                 return None
         previous = self.pages.get(page_id)
         if previous is not None:
-            self._forget(previous)
+            self.forget(previous)
         page = Page(page_id=page_id, ws=ws, keys=codes.PageKeys.generate())
         self.pages[page_id] = page
-        await _send(page, {"type": "welcome", "page_id": page_id, "keys": page.keys.as_json()})
+        await send(page, {"type": "welcome", "page_id": page_id, "keys": page.keys.as_json()})
         if device is not None:
             await self._connect_device(page, device)
         else:
             if isinstance(credentials, dict):
                 log.info("page %s: stored credentials are not linked (logged out or unknown)", page_id)
-                await _send(page, {"type": "unpaired"})
+                await send(page, {"type": "unpaired"})
             self._start_rotation(page)
         return page
 
@@ -142,23 +95,24 @@ class Hub:
             other = self.connections.get(page.device_id)
             if other is not None and other is not page:
                 self._count_double(page.device_id)
-                await _send(other, {"type": "conflict"})
+                await send(other, {"type": "conflict"})
             self.connections[page.device_id] = page
-            await _send(page, {"type": "connected"})
+            await send(page, {"type": "connected"})
         elif kind == "logout" and page.device_id is not None:
             device_id = page.device_id
             self.registry.device_log_out(device_id=device_id)
             self.connections.pop(device_id, None)
             page.device_id = None
             log.info("page %s: device %s logged out from the page", page.page_id, device_id)
-            await _send(page, {"type": "logout", "source": "page"})
+            await send(page, {"type": "logout", "source": "page"})
 
     def page_closed(self, page: Page) -> None:
         if self.pages.get(page.page_id) is page:
-            self._forget(page)
+            self.forget(page)
 
-    def _forget(self, page: Page) -> None:
-        self._stop_rotation(page)
+    def forget(self, page: Page) -> None:
+        """The page is gone: its QR rotation ends and it is no longer connected as its device."""
+        self.stop_rotation(page)
         self.pages.pop(page.page_id, None)
         if page.device_id is not None and self.connections.get(page.device_id) is page:
             del self.connections[page.device_id]
@@ -169,23 +123,23 @@ class Hub:
             self._count_double(device.device_id)
             log.info("device %s: connected from page %s, conflict on page %s", device.device_id, page.page_id,
                      other.page_id)  # fmt: skip
-            await _send(other, {"type": "conflict"})
+            await send(other, {"type": "conflict"})
         page.device_id = device.device_id
         self.connections[device.device_id] = page
         log.info("page %s: restored device %s", page.page_id, device.device_id)
-        await _send(page, {"type": "restore", "me": _me(device), "sync_delay": draw(self.config.sync_delay)})
+        await send(page, {"type": "restore", "me": me(device), "sync_delay": draw(self.config.sync_delay)})
 
     async def _page_pairing_code(self, page: Page, message: dict[str, Any]) -> None:
         request_id = message.get("request_id")
         try:
             if page.device_id is not None:
                 raise AlreadyUsed("this page is already linked")
-            phone_number = phone_number_checked(message.get("phone_number"))
+            phone_number = codes.phone_number_checked(message.get("phone_number"))
         except PhoneError as error:
-            await _send(page, {"type": "pairing_code", "request_id": request_id, "error": error.message})
+            await send(page, {"type": "pairing_code", "request_id": request_id, "error": error.message})
             return
-        self._stop_rotation(page)
-        self._prune()
+        self.stop_rotation(page)
+        self.prune()
         code = codes.new_pairing_code()
         self.pairing_codes[code] = PairingCode(
             code=code,
@@ -194,13 +148,16 @@ class Hub:
             expires_at=time.time() + self.config.pairing_code_lifetime,
         )
         log.info("page %s: pairing code requested for %s", page.page_id, phone_number)
-        await _send(page, {"type": "pairing_code", "request_id": request_id, "code": code})
+        await send(page, {"type": "pairing_code", "request_id": request_id, "code": code})
+
+    # --- the QR rotation -----------------------------------------------------------------------------------
 
     def _start_rotation(self, page: Page) -> None:
-        self._stop_rotation(page)
+        self.stop_rotation(page)
         page.rotation = asyncio.get_running_loop().create_task(self._rotate(page))
 
-    def _stop_rotation(self, page: Page) -> None:
+    def stop_rotation(self, page: Page) -> None:
+        """The page shows no QR any more (linked, asked for a pairing code, or gone)."""
         if page.rotation is not None:
             page.rotation.cancel()
             page.rotation = None
@@ -220,138 +177,25 @@ class Hub:
                 qr_count=qr_count,
                 expires_at=time.time() + lifetime,
             )
-            self._prune()
+            self.prune()
             self.qrs[qr.qr] = page.qr = qr
-            await _send(page, {"type": "qr", "ref": ref, "qr_count": qr_count, "expires_in": lifetime})
+            await send(page, {"type": "qr", "ref": ref, "qr_count": qr_count, "expires_in": lifetime})
             await asyncio.sleep(lifetime)
             if qr.status is QrStatus.LIVE:
                 qr.status = QrStatus.EXPIRED
         page.qr = None
         page.rotation = None
         log.info("page %s: %d QR codes expired unscanned, UNPAIRED_IDLE", page.page_id, self.config.qr_count)
-        await _send(page, {"type": "idle"})
+        await send(page, {"type": "idle"})
 
-    def _prune(self) -> None:
+    def prune(self) -> None:
+        """Forget the QR and pairing codes that expired more than FORGET_AFTER ago."""
         horizon = time.time() - FORGET_AFTER
         self.qrs = {key: qr for key, qr in self.qrs.items() if qr.expires_at > horizon}
         self.pairing_codes = {key: c for key, c in self.pairing_codes.items() if c.expires_at > horizon}
 
-    # --- the phone's side --------------------------------------------------------------------------------
-
-    def qrs_on_screen(self) -> list[QrCode]:
-        """The live QR codes of the open pages, the newest first."""
-        live = [page.qr for page in self.pages.values() if page.qr is not None and page.qr.is_live()]
-        return sorted(live, key=lambda qr: qr.shown_at, reverse=True)
-
-    async def scan(self, *, qr: str, phone_number: str, pushname: str, platform: str) -> Device:
-        if not codes.looks_like_qr(qr):
-            raise BadInput("this is not a WhatsApp Web QR code (expected ref,noiseKey,identityKey,advSecret,platform)")
-        shown = self.qrs.get(qr)
-        if shown is None:
-            raise NotFound("unknown QR code: no computer shows it; scan the QR shown now")
-        if shown.status is QrStatus.USED:
-            raise AlreadyUsed("this QR code was already used to link a device")
-        page = self.pages.get(shown.page_id)
-        if not shown.is_live() or page is None or page.qr is not shown:
-            raise Expired("QR code expired: reload the QR code on the computer and scan it again")
-        shown.status = QrStatus.USED
-        return await self._pair(page, phone_number=phone_number, pushname=pushname, platform=platform)
-
-    async def link_with_code(self, *, code: str, phone_number: str, pushname: str, platform: str) -> Device:
-        pending = self.pairing_codes.get(codes.normalize_pairing_code(code))
-        if pending is None:
-            raise NotFound("unknown pairing code: check the code shown on the computer")
-        if pending.used:
-            raise AlreadyUsed("this pairing code was already used to link a device")
-        if pending.phone_number != phone_number:
-            raise BadInput("this pairing code was requested for another phone number")
-        page = self.pages.get(pending.page_id)
-        if time.time() >= pending.expires_at or page is None or page.device_id is not None:
-            raise Expired("pairing code expired: request a new code on the computer")
-        pending.used = True
-        return await self._pair(page, phone_number=phone_number, pushname=pushname, platform=platform)
-
-    async def _pair(self, page: Page, *, phone_number: str, pushname: str, platform: str) -> Device:
-        self._stop_rotation(page)
-        device, secret = self.registry.device_link(phone_number=phone_number, pushname=pushname, platform=platform)
-        page.device_id = device.device_id
-        log.info("page %s: linked as device %s (%s)", page.page_id, device.device_id, phone_number)
-        await _send(page, {"type": "paired", "device_id": device.device_id, "secret": secret, "me": _me(device)})
-        return device
-
-    def device_view(self, device: Device) -> dict[str, Any]:
-        return {
-            "device_id": device.device_id,
-            "phone_number": device.phone_number,
-            "pushname": device.pushname,
-            "platform": device.platform,
-            "lid": device.lid,
-            "linked_at": device.linked_at,
-            "connected": device.device_id in self.connections,
-            "logged_out": device.logged_out,
-            "dropped": device.device_id in self.dropped,
-        }
-
-    def _device(self, device_id: str) -> Device:
-        try:
-            return self.registry.device_get(device_id=device_id)
-        except UnknownDevice:
-            raise NotFound(f"unknown device {device_id!r}") from None
-
-    async def device_logout(self, *, device_id: str) -> Device:
-        self._device(device_id)
-        device = self.registry.device_log_out(device_id=device_id)
-        self.dropped.discard(device_id)
-        page = self.connections.pop(device_id, None)
-        log.info("device %s: logged out from the phone", device_id)
-        if page is not None:
-            page.device_id = None
-            await _send(page, {"type": "logout", "source": "phone"})
-        return device
-
-    async def device_conflict(self, *, device_id: str) -> Device:
-        device = self._device(device_id)
-        page = self.connections.get(device_id)
-        if device.logged_out or page is None:
-            raise AlreadyUsed(f"device {device_id!r} is not connected")
-        log.info("device %s: conflict on page %s", device_id, page.page_id)
-        await _send(page, {"type": "conflict"})
-        return device
-
-    async def device_drop(self, *, device_id: str) -> Device:
-        device = self._device(device_id)
-        self.dropped.add(device_id)
-        page = self.connections.pop(device_id, None)
-        log.info("device %s: connection dropped", device_id)
-        if page is not None:
-            self._forget(page)
-            await page.ws.close(code=DROPPED_CLOSE_CODE, message=b"dropped")
-        return device
-
-    async def device_restore(self, *, device_id: str) -> Device:
-        device = self._device(device_id)
-        self.dropped.discard(device_id)
-        log.info("device %s: connection restored", device_id)
-        return device
-
     async def close(self) -> None:
         for page in list(self.pages.values()):
-            self._forget(page)
+            self.forget(page)
             with contextlib.suppress(Exception):
                 await page.ws.close(code=WSCloseCode.GOING_AWAY, message=b"simulator stopping")
-
-
-def _me(device: Device) -> dict[str, str]:
-    return {
-        "phone_number": device.phone_number,
-        "lid": device.lid,
-        "pushname": device.pushname,
-        "platform": device.platform,
-    }
-
-
-async def _send(page: Page, message: dict[str, Any]) -> None:
-    if page.ws.closed:
-        return
-    with contextlib.suppress(ConnectionError, RuntimeError):
-        await page.ws.send_json(message)

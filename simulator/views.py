@@ -12,9 +12,9 @@ from typing import Any
 import segno
 from aiohttp import WSMsgType, web
 
+from simulator.codes import phone_number_checked
 from simulator.errors import BadInput, PhoneError
-from simulator.hub import phone_number_checked
-from simulator.keys import CONFIG, HUB
+from simulator.keys import CONFIG, HUB, PHONE
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ async def phone_page(request: web.Request) -> web.FileResponse:
 async def phone_qrs(request: web.Request) -> web.Response:
     """The QR codes on screen now, the newest first; ``age_s``: seconds since each was shown (the simulator's
     clock, so that the phone page needs none of its own)."""
-    qrs = request.app[HUB].qrs_on_screen()
+    qrs = request.app[PHONE].qrs_on_screen()
     now = time.time()
     return web.json_response(
         {
@@ -126,7 +126,7 @@ async def phone_scan(request: web.Request) -> web.Response:
         qr = body.get("qr")
         if not isinstance(qr, str) or not qr:
             raise BadInput("qr is required: the full QR string, as the camera reads it")
-        device = await request.app[HUB].scan(qr=qr, **_phone_identity(body))
+        device = await request.app[PHONE].scan(qr=qr, **_phone_identity(body))
     except PhoneError as error:
         return _error(error.status, error.message)
     return web.json_response({"device_id": device.device_id, "phone_number": device.phone_number})
@@ -138,15 +138,15 @@ async def phone_link_with_code(request: web.Request) -> web.Response:
         code = body.get("code")
         if not isinstance(code, str) or not code:
             raise BadInput("code is required: the 8 characters shown on the computer")
-        device = await request.app[HUB].link_with_code(code=code, **_phone_identity(body))
+        device = await request.app[PHONE].link_with_code(code=code, **_phone_identity(body))
     except PhoneError as error:
         return _error(error.status, error.message)
     return web.json_response({"device_id": device.device_id, "phone_number": device.phone_number})
 
 
 async def phone_devices(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    return web.json_response({"devices": [hub.device_view(d) for d in hub.registry.devices()]})
+    phone = request.app[PHONE]
+    return web.json_response({"devices": [phone.device_view(d) for d in phone.devices()]})
 
 
 async def phone_stats(request: web.Request) -> web.Response:
@@ -156,12 +156,12 @@ async def phone_stats(request: web.Request) -> web.Response:
 
 
 async def phone_device_action(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    phone = request.app[PHONE]
     actions = {
-        "logout": hub.device_logout,
-        "conflict": hub.device_conflict,
-        "drop": hub.device_drop,
-        "restore": hub.device_restore,
+        "logout": phone.device_logout,
+        "conflict": phone.device_conflict,
+        "drop": phone.device_drop,
+        "restore": phone.device_restore,
     }
     action = actions.get(request.match_info["action"])
     if action is None:
@@ -170,7 +170,7 @@ async def phone_device_action(request: web.Request) -> web.Response:
         device = await action(device_id=request.match_info["device_id"])
     except PhoneError as error:
         return _error(error.status, error.message)
-    return web.json_response(hub.device_view(device))
+    return web.json_response(phone.device_view(device))
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

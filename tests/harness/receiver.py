@@ -4,11 +4,23 @@
 verifies every delivery with ``shared.signing.verify`` (a bad signature is answered 401 and recorded in
 ``bad_signatures``), parses the event, records it with its arrival time, and can play a backend that is
 down (``receiver.fail_with = 503``, for every event or those ``fail_when`` matches) or slow (``stall``).
+
+Like the backend, it answers each heartbeat with the leases of the worker that sent it (``{"lease_ttl_s",
+"leases": {session_id: {"epoch", "workspace_id", "restore"}}}``), so that a worker runs as in production: it
+starts only what its leases say. A session's lease is held by the worker it was granted to (``grant``, as the
+backend does before its start command; ``RunningWorker.start_session`` does it), or learned from what the
+workers tell: each accepted event of a session (re)grants it to the event's worker at the event's epoch, and a
+session a heartbeat reports that the receiver never heard of is granted to that worker (workspace "1" until an
+event names it). An ending the backend would not restart (``session_error``, or ``session_disconnected`` for
+another reason than LEASE_EXPIRED, BROWSER_CRASHED or CONNECTION_LOST) revokes it, as the backend's
+``should_run`` does. It never moves a session: a test that plays a move sets ``answer``. Its leases run
+``lease_ttl_s`` (an hour by default: no test's heartbeat interval comes near it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -19,6 +31,16 @@ from shared.signing import VerificationError, verify
 
 Predicate = Callable[[Event], bool]
 PATH = "/api/v1/whatsapp/webhook"
+# A session disconnected for one of these still should run (the backend's RESTARTABLE_REASONS): its lease stays.
+RESTARTABLE_REASONS = frozenset({"LEASE_EXPIRED", "BROWSER_CRASHED", "CONNECTION_LOST"})
+
+
+@dataclasses.dataclass
+class Lease:
+    worker_id: str
+    epoch: int = 0
+    workspace_id: str = "1"
+    restore: bool = False  # the backend holds the session's auth state (this receiver stores none)
 
 
 class WebhookReceiver:
@@ -34,11 +56,14 @@ class WebhookReceiver:
         self.fail_with: int | None = None
         self.fail_when: Predicate | None = None  # answer fail_with only to matching events
         self.retry_after: str | None = None
-        # Plays the backend's answer: (status, body) for an event, or None for the usual 200 "applied"
-        # (e.g. a heartbeat answered with leases, an event refused 409 stale_epoch).
+        # Plays the backend's answer: (status, body) for an event, or None for the usual 200 "applied" (a
+        # heartbeat's: with its worker's leases). E.g. leases that moved, an event refused 409 stale_epoch.
         self.answer: Callable[[Event], tuple[int, dict] | None] | None = None
         # Seconds to wait before answering an event (a backend waiting for its database), or None for at once.
         self.stall: Callable[[Event], float] | None = None
+        self.lease_ttl_s = 3600.0
+        self.leases: dict[str, Lease] = {}  # session id -> its lease, while it should run
+        self.heard_of: set[str] = set()  # every session granted, or named by an event or a heartbeat
         self.url = ""
         self._arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -85,8 +110,60 @@ class WebhookReceiver:
             return web.json_response(answer[1], status=answer[0])
         self.events.append(event)
         self.arrived_at.setdefault(event.id, time.monotonic())
+        self._learn(event)
         self._arrived.set()
-        return web.json_response(answer[1] if answer is not None else {"status": "applied"})
+        if answer is not None:
+            return web.json_response(answer[1])
+        if event.type == "worker_heartbeat":
+            return web.json_response(self.leases_of(event.worker_id))
+        return web.json_response({"status": "applied"})
+
+    # -- leases ----------------------------------------------------------------------------------------------
+
+    def grant(
+        self, session_id: str, *, worker_id: str, epoch: int = 0, workspace_id: str = "1", restore: bool = False
+    ) -> None:
+        """The session's lease is ``worker_id``'s (what the backend records before it sends the start command)."""
+        self.heard_of.add(session_id)
+        self.leases[session_id] = Lease(worker_id, epoch, workspace_id, restore)
+
+    def revoke(self, session_id: str) -> None:
+        self.leases.pop(session_id, None)
+
+    def leases_of(self, worker_id: str) -> dict:
+        """The heartbeat's answer to ``worker_id``: every lease it holds, in the backend's format."""
+        leases = {
+            session_id: {"epoch": lease.epoch, "workspace_id": lease.workspace_id, "restore": lease.restore}
+            for session_id, lease in self.leases.items()
+            if lease.worker_id == worker_id
+        }
+        return {"status": "applied", "detail": "", "lease_ttl_s": self.lease_ttl_s, "leases": leases}
+
+    def _learn(self, event: Event) -> None:
+        """What an accepted event tells of the leases (see the module's docstring)."""
+        if event.type == "worker_heartbeat":
+            for session_id, report in event.data["sessions"].items():
+                if session_id not in self.heard_of:
+                    self.grant(session_id, worker_id=event.worker_id, epoch=report["epoch"])
+            return
+        self.heard_of.add(event.session_id)
+        ended = event.type == "session_error" or (
+            event.type == "session_disconnected" and event.data["reason"] not in RESTARTABLE_REASONS
+        )
+        if ended:
+            self.revoke(event.session_id)
+            return
+        lease = self.leases.get(event.session_id)
+        restore = lease.restore if lease is not None else False
+        self.grant(
+            event.session_id,
+            worker_id=event.worker_id,
+            epoch=event.epoch,
+            workspace_id=event.workspace_id,
+            restore=restore,
+        )
+
+    # -- what arrived ------------------------------------------------------------------------------------------
 
     def of(self, session_id: str, *types: str) -> list[Event]:
         return [e for e in self.events if e.session_id == session_id and (not types or e.type in types)]

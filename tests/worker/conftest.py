@@ -1,6 +1,7 @@
 """Fixtures for the worker's tests: a signed webhook receiver (tests/harness/receiver.py; a bad signature
-fails the test), the simulator, and real workers. ``start_worker()`` runs the real worker app, through its
-factory, on an ephemeral port, with the real Chromium, against the simulator.
+fails the test; it answers heartbeats with leases, as the backend), the simulator, and real workers.
+``start_worker()`` runs the real worker app, through its factory, on an ephemeral port, with the real
+Chromium, against the simulator.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class RunningWorker:
     runner: web.AppRunner
     settings: Settings
     http: aiohttp.ClientSession
+    receiver: WebhookReceiver
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         """A signed API call; (status, decoded JSON or raw bytes)."""
@@ -53,7 +55,16 @@ class RunningWorker:
             return response.status, await response.read()
 
     async def start_session(self, session_id: str, workspace_id: str = "1", **lease: Any) -> dict[str, Any]:
-        """``lease``: ``epoch``, ``restore``, ``lease_expires_in_ms`` as the backend sends them."""
+        """As the backend starts a session: its lease granted to this worker in the receiver (listed in the
+        heartbeats' answers from now on), then the start command. ``lease``: ``epoch``, ``restore``,
+        ``lease_expires_in_ms`` as the backend sends them."""
+        self.receiver.grant(
+            session_id,
+            worker_id=self.settings.worker_id,
+            epoch=lease.get("epoch", 0),
+            workspace_id=workspace_id,
+            restore=lease.get("restore", False),
+        )
         payload = {"session_id": session_id, "workspace_id": workspace_id, **lease}
         status, view = await self.call("POST", "/sessions", payload)
         assert status in (200, 201), view
@@ -64,7 +75,8 @@ class RunningWorker:
         return self.app[MANAGER]
 
     async def stop(self) -> None:
-        """A graceful stop (what SIGTERM does): sessions keep their auth and are restored next time."""
+        """A graceful stop (what SIGTERM does): sessions keep their auth, and run again from their leases (the
+        receiver's answer to the next worker's first heartbeat)."""
         await self.runner.cleanup()
 
 
@@ -125,7 +137,9 @@ async def start_worker(
         runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         await web.SockSite(runner, sock).start()
-        worker = RunningWorker(url=f"http://127.0.0.1:{port}", app=app, runner=runner, settings=settings, http=http)
+        worker = RunningWorker(
+            url=f"http://127.0.0.1:{port}", app=app, runner=runner, settings=settings, http=http, receiver=receiver
+        )
         started.append(worker)
         return worker
 

@@ -17,9 +17,10 @@ async def test_a_profile_session_opens_on_another_worker_from_its_storage_state(
     await first.stop()
     mark = len(receiver.events)
 
+    # What the auth store's download leaves in the second worker's cache, before its lease starts it there.
+    write_atomically(tmp_path / "second" / "sessions" / sid / STATE_FILE, state)
     second = await start_worker(layout=Layout.PROFILE, data_dir=tmp_path / "second")
-    write_atomically(second.manager.host.session_dir(sid) / STATE_FILE, state)
-    await second.start_session(sid)
+    await second.start_session(sid)  # the start command; the first heartbeat's answer may have started it already
 
     ready = await receiver.wait_for(lambda e: e.session_id == sid and e.type == "session_ready", after=mark, within=60)
     assert ready.data["phone_number"] == PHONE

@@ -10,7 +10,7 @@ async def test_a_start_beyond_max_sessions_is_refused_with_503(start_worker, rec
 
     status, body = await worker.call("POST", "/sessions", {"session_id": session_id(), "workspace_id": "1"})
 
-    assert status == 503 and body["reason"] == "capacity"
+    assert status == 503 and body == {"error": "capacity", "detail": "this worker already runs 1 sessions"}
 
 
 async def test_stop_keeps_the_auth_and_logout_wipes_it(start_worker, receiver, sim):
@@ -59,4 +59,28 @@ async def test_unknown_sessions_are_404(start_worker):
 
     status, body = await worker.call("GET", "/sessions/wa_unknown")
 
-    assert status == 404 and body["reason"] == "unknown_session"
+    assert status == 404 and body["error"] == "unknown_session" and set(body) == {"error", "detail"}
+
+
+async def test_every_refusal_has_the_same_shape(start_worker):
+    """``{"error": <short machine code>, "detail": <message>}``, whatever refused the call."""
+    worker = await start_worker()
+
+    answers = [
+        await worker.call("POST", "/sessions", {"session_id": "not valid!", "workspace_id": "1"}),
+        await worker.call("POST", "/sessions", {"session_id": "wa_x"}),
+        await worker.call("DELETE", "/sessions/wa_unknown?epoch=x"),
+        await worker.call("POST", "/sessions/wa_unknown/logout"),
+    ]
+    async with worker.http.get(worker.url + "/sessions") as response:  # unsigned
+        answers.append((response.status, await response.json()))
+
+    codes = [(status, body["error"]) for status, body in answers]
+    assert codes == [
+        (400, "invalid_session_id"),
+        (400, "invalid_body"),
+        (400, "invalid_epoch"),
+        (404, "unknown_session"),
+        (401, "missing header"),
+    ]
+    assert all(set(body) == {"error", "detail"} and body["detail"] for _, body in answers)

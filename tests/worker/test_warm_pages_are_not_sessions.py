@@ -20,6 +20,6 @@ async def test_warm_pages_count_in_health_but_not_against_max_sessions(start_wor
     first = session_id()
     await worker.start_session(first)
     status, refused = await worker.call("POST", "/sessions", {"session_id": session_id(), "workspace_id": "1"})
-    assert status == 503 and refused["reason"] == "capacity"
+    assert status == 503 and refused["error"] == "capacity"
     await receiver.wait_for_type(first, "qr_code_generated")
     assert {e.session_id for e in receiver.events if e.session_id} == {first}

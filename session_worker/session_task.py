@@ -1,0 +1,87 @@
+"""A session's task: open its page, hand the page's reports to the session one at a time, in order, and open
+the page again after a crash of the page or of the browser (at most CRASH_RESTART_LIMIT times within
+CRASH_WINDOW_S). What each report does is the session's business (session_worker/session.py); the page must
+boot within PAGE_TIMEOUT_S and then settle within the session's own deadlines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+
+from playwright.async_api import Error as PlaywrightError
+
+from session_worker.page import SessionPage
+from session_worker.session import Session
+
+log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
+
+CRASH_WINDOW_S = 600  # CRASH_RESTART_LIMIT counts the restarts within this window
+
+
+class PageLost(Exception):
+    """The page or the browser died: report, then open the session again from its kept auth."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionTask:
+    """How the worker runs its sessions' pages (one instance serves every session)."""
+
+    page_timeout_s: float  # PAGE_TIMEOUT_S: the page's boot
+    crash_restart_limit: int  # CRASH_RESTART_LIMIT
+    browser_ready: Callable[[], bool]  # whether the browser is up (a page error then is the page's own)
+    count_restart: Callable[[str], None]  # a restart after a crash, by cause (the metric)
+
+    async def run(self, session: Session) -> None:
+        restarts: list[float] = []  # when the recent restarts happened
+        while True:
+            try:
+                await self._consume(session, await session.open_page())
+                return
+            except PageLost as lost:
+                cause = str(lost)
+            except asyncio.CancelledError:
+                raise
+            except TimeoutError as exc:
+                await session.fail("PAGE_TIMEOUT", str(exc) or "a page operation timed out")
+                return
+            except PlaywrightError as exc:
+                if self.browser_ready() and session.page is not None and session.page.is_open:
+                    await session.fail("BROWSER_ERROR", exc.message.splitlines()[0] if exc.message else repr(exc))
+                    return
+                cause = "page_gone"
+            except Exception as exc:
+                log.exception("session failed", extra=session.log_extra())
+                await session.fail("INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
+                return
+            now = time.monotonic()
+            restarts = [at for at in restarts if now - at < CRASH_WINDOW_S]
+            await session.lose_page(cause=cause, recent_restarts=len(restarts))
+            if len(restarts) >= self.crash_restart_limit:
+                await session.fail("CRASH_LOOP", f"{cause}; {len(restarts)} restarts in {CRASH_WINDOW_S} s, giving up")
+                return
+            restarts.append(now)
+            self.count_restart(cause)
+            session.restart(cause=cause, restarts=len(restarts))
+
+    async def _consume(self, session: Session, page: SessionPage) -> None:
+        """Hand the page's reports to the session until it ends; the page must boot within PAGE_TIMEOUT_S."""
+        timeout = self.page_timeout_s
+        boot_deadline: float | None = time.monotonic() + timeout
+        waiting_for = f"WhatsApp Web to boot within {timeout:g} s"
+        while True:
+            if boot_deadline is None:
+                deadline, waiting_for = session.settle_deadline()
+            else:
+                deadline = boot_deadline
+            kind, data = await page.next_report(deadline=deadline, waiting_for=waiting_for)
+            if kind == "boot":
+                boot_deadline = None
+                log.info("page booted", extra=session.log_extra(version=(data or {}).get("version")))
+            elif kind in ("crash", "closed"):
+                raise PageLost("page_crashed" if kind == "crash" else "browser_closed")
+            if await session.handle(kind, data) or session.page is not page:
+                return  # ended, or failed and left the page
