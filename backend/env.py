@@ -125,7 +125,7 @@ def env_signing_keys(name: str) -> list[str]:
 
     value = _raw(name)
     if value is None:
-        raise ImproperlyConfigured(f"{name} must be set (a whsk_ key: `manage.py backend_key_new`, docs/operations.md)")
+        raise ImproperlyConfigured(f"{name} must be set (a whsk_ key: `manage.py worker_key_new`, docs/operations.md)")
     try:
         return parse_keys(value, private=True)
     except KeyError_ as exc:

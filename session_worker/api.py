@@ -149,7 +149,7 @@ async def screenshot(request: web.Request) -> web.Response:
 async def pairing_code(request: web.Request) -> web.Response:
     session = request.app[MANAGER].get(request.match_info["session_id"])
     phone_number = (await _json_object(request)).get("phone_number")
-    if not isinstance(phone_number, str) or not PHONE_RE.match(phone_number.lstrip("+")):
+    if not isinstance(phone_number, str) or not PHONE_RE.fullmatch(phone_number.lstrip("+")):
         raise SessionError(400, "invalid_phone_number", "phone_number must be E.164 digits")
     try:
         code = await session.pairing_code(phone_number.lstrip("+"))

@@ -35,8 +35,8 @@ from shared.events import DisconnectReason, Event, EventType, SessionState
 
 log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
 
-SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-WORKSPACE_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+SESSION_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+WORKSPACE_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
 class SessionManager:
@@ -143,9 +143,9 @@ class SessionManager:
     ) -> tuple[Session, bool]:
         """Start ``session_id`` under lease ``epoch`` (which runs ``lease_s`` more; ``fetch_auth``: fetch its auth
         state from the backend first), or return it as it is if it already runs. True when it was (re)started."""
-        if not SESSION_ID_RE.match(session_id):
+        if not SESSION_ID_RE.fullmatch(session_id):
             raise SessionError(400, "invalid_session_id", "session_id must be 1 to 128 of A-Z a-z 0-9 _ -")
-        if not WORKSPACE_ID_RE.match(workspace_id):
+        if not WORKSPACE_ID_RE.fullmatch(workspace_id):
             raise SessionError(400, "invalid_workspace_id", "workspace_id must be 1 to 128 of A-Z a-z 0-9 _ . : -")
         if 0 < epoch <= self.leases.released.get(session_id, -1):
             raise SessionError(409, "stale_epoch", f"session {session_id} was released at epoch {epoch} or later")

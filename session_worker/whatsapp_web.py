@@ -166,6 +166,6 @@ def parse_me(raw: Any) -> Me | None:
     if not isinstance(raw, dict):
         return None
     user, server = raw.get("user"), raw.get("server")
-    if not isinstance(user, str) or server not in PHONE_SERVERS or not PHONE_RE.match(user):
+    if not isinstance(user, str) or server not in PHONE_SERVERS or not PHONE_RE.fullmatch(user):
         return None
     return Me(phone_number=user, pushname=str(raw.get("pushname") or ""), platform=str(raw.get("platform") or ""))

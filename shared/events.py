@@ -83,7 +83,7 @@ def validate_event(obj: Any) -> Event:
         raise EventValidationError("$", "must be a JSON object")
     no_extra(obj, ENVELOPE_FIELDS, "")
     event_id = string(obj, "id", "", pattern=ID_RE, max_length=128)
-    event_type = string(obj, "type", "", pattern=re.compile(r"^[a-z][a-z0-9_]{0,63}$"), max_length=64)
+    event_type = string(obj, "type", "", pattern=re.compile(r"[a-z][a-z0-9_]{0,63}"), max_length=64)
     session_id = string(obj, "session_id", "", pattern=ID_RE, max_length=128, allow_empty=True)
     workspace_id = string(obj, "workspace_id", "", pattern=ID_RE, max_length=128, allow_empty=True)
     worker_id = string(obj, "worker_id", "", pattern=ID_RE, max_length=128)

@@ -9,9 +9,9 @@ from typing import Any
 
 # A phone number: E.164 digits without "+". The one definition for the backend and the worker (the simulator
 # keeps its own copy in simulator/codes.py: it imports nothing of the others, by design).
-PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")
-REASON_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
-ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+PHONE_RE = re.compile(r"[1-9][0-9]{6,14}")
+REASON_RE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
 class EventValidationError(ValueError):
@@ -37,7 +37,7 @@ def string(obj, key, prefix, *, pattern: re.Pattern | None = None, max_length=10
         raise EventValidationError(prefix + key, "must not be empty")
     if len(value) > max_length:
         raise EventValidationError(prefix + key, f"must be at most {max_length} characters")
-    if value and pattern is not None and not pattern.match(value):
+    if value and pattern is not None and not pattern.fullmatch(value):
         raise EventValidationError(prefix + key, f"must match {pattern.pattern}")
     return value
 

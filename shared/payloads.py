@@ -82,7 +82,7 @@ def _worker_heartbeat(data, p):
         raise EventValidationError(p + "sessions", "must be an object of session id -> state")
     reported = {}
     for session_id, report in sessions.items():
-        if not ID_RE.match(session_id):
+        if not ID_RE.fullmatch(session_id):
             raise EventValidationError(f"{p}sessions.{session_id[:40]}", "is not a valid session id")
         reported[session_id] = _reported_session(report, f"{p}sessions.{session_id}")
     return {

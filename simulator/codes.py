@@ -13,7 +13,7 @@ DEVICE_PLATFORM = "1"  # WAWebCompanionRegClientUtils.DEVICE_PLATFORM, the QR's 
 QR_PARTS = 5
 PAIRING_CODE_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTVWXYZ"  # no 0/O, I: read aloud and typed on a phone
 PAIRING_CODE_LENGTH = 8
-PHONE_RE = re.compile(r"^[1-9][0-9]{6,14}$")  # E.164 digits without "+"
+PHONE_RE = re.compile(r"[1-9][0-9]{6,14}")  # E.164 digits without "+"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -61,6 +61,6 @@ def normalize_pairing_code(code: str) -> str:
 
 def phone_number_checked(value: object) -> str:
     """``value`` if it is a phone number as the phone API takes it (E.164 digits without '+'); BadInput if not."""
-    if not isinstance(value, str) or not PHONE_RE.match(value):
+    if not isinstance(value, str) or not PHONE_RE.fullmatch(value):
         raise BadInput("phone_number must be digits in E.164 without '+', for example 5511999990000")
     return value

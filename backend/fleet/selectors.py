@@ -15,7 +15,7 @@ def worker_get(*, worker_id: str) -> WorkerNode | None:
 
 
 def workers_alive() -> QuerySet[WorkerNode]:
-    return WorkerNode.objects.filter(is_alive=True).order_by("id")
+    return WorkerNode.objects.filter(is_alive=True, revoked_at__isnull=True).order_by("id")
 
 
 def account_to_start(*, account_id: int, session_id: str, epoch: int) -> WhatsAppAccount | None:

@@ -42,7 +42,7 @@ def session_start(self, *, account_id: int, session_id: str, epoch: int) -> str:
         log.warning("session %s: start skipped, no worker assigned", session_id)
         return "no worker"
     try:
-        WorkerClient(account.worker.base_url).start_session(
+        WorkerClient(account.worker).start_session(
             session_id=session_id,
             workspace_id=account.workspace_id,
             epoch=epoch,
@@ -68,7 +68,7 @@ def _command(task, command: str, worker_id: str, session_id: str, epoch: int) ->
     worker = selectors.worker_get(worker_id=worker_id)
     if worker is None:
         return "no worker"
-    client = WorkerClient(worker.base_url)
+    client = WorkerClient(worker)
     try:
         answer = (
             client.stop_session(session_id=session_id, epoch=epoch)
@@ -115,14 +115,11 @@ def workers_reconcile_all() -> dict[str, str]:
     for worker in selectors.workers_alive():
         observed_at = timezone.now()  # before asking: a status changed after this is newer than the answer
         try:
-            sessions = WorkerClient(worker.base_url).list_sessions()
+            reported = WorkerClient(worker).list_sessions()
         except WorkerError as exc:
             log.warning("worker %s: cannot list sessions (%s)", worker.id, exc)
             results[worker.id] = "unreachable"
             continue
-        reported = {
-            s["session_id"]: {"state": s["state"], "epoch": s.get("epoch", 0)} for s in sessions if s.get("session_id")
-        }
 
         with transaction.atomic():
             actions = workers.worker_reconcile(worker_id=worker.id, reported=reported, observed_at=observed_at)

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
 from django.conf import settings
 
-from shared.signing import sign_request
+from shared.events import SessionState
+from shared.identity import sign_command
+
+if TYPE_CHECKING:
+    from backend.fleet.models import WorkerNode
 
 log = logging.getLogger(__name__)
+
+MAX_LISTED = 10_000  # sessions a worker may list (its MAX_SESSIONS is at most that)
+SESSION_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+STATES = frozenset(state.value for state in SessionState)
 
 
 class WorkerError(Exception):
@@ -33,16 +42,21 @@ class WorkerError(Exception):
 
 
 class WorkerClient:
-    def __init__(self, base_url: str, *, secrets: list[str] | None = None, timeout: float | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.secrets = secrets or settings.WHATSAPP_HMAC_SECRETS
+    """Calls to one registered worker (``worker``: its ``id`` and ``base_url``, the operator's). Each command is
+    signed with the backend's own key (BACKEND_SIGNING_KEYS) over the worker's name, method, path and body: it is
+    good for that worker only."""
+
+    def __init__(self, worker: WorkerNode, *, timeout: float | None = None) -> None:
+        self.worker_id = worker.id
+        self.base_url = worker.base_url.rstrip("/")
+        self.keys = settings.BACKEND_SIGNING_KEYS
         self.timeout = timeout or settings.WORKER_REQUEST_TIMEOUT_S
         self._prefix = urlsplit(self.base_url).path
 
     def _signed(self, method: str, path: str, payload: dict[str, Any] | None) -> tuple[bytes | None, dict[str, str]]:
         """The body to send (None without a payload) and the signed headers."""
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-        headers = sign_request(self.secrets, method, self._prefix + path, body)
+        headers = sign_command(self.keys, self.worker_id, method, self._prefix + path, body)
         if payload is not None:
             headers["content-type"] = "application/json"
         return (body if payload is not None else None), headers
@@ -126,9 +140,32 @@ class WorkerClient:
         _, answer = await self._call_async("POST", path, {"phone_number": phone_number})
         return str(answer["code"])
 
-    def list_sessions(self) -> list[dict[str, Any]]:
+    def list_sessions(self) -> dict[str, dict[str, Any]]:
+        """What the worker says it runs, ``{session_id: {"state", "epoch"}}``: checked, never trusted as given (at
+        most MAX_LISTED sessions, each a session id, a known state and an epoch); a malformed entry is dropped."""
         _, answer = self._call("GET", "/sessions")
-        return list(answer.get("sessions", []))
+        listed = answer.get("sessions") if isinstance(answer, dict) else None
+        if not isinstance(listed, list) or len(listed) > MAX_LISTED:
+            raise WorkerError(f"GET /sessions: not a list of at most {MAX_LISTED} sessions")
+        sessions: dict[str, dict[str, Any]] = {}
+        for entry in listed:
+            session_id = entry.get("session_id") if isinstance(entry, dict) else None
+            state, epoch = (entry.get("state"), entry.get("epoch", 0)) if isinstance(entry, dict) else (None, None)
+            valid = (
+                isinstance(session_id, str)
+                and SESSION_ID_RE.fullmatch(session_id)
+                and state in STATES
+                and isinstance(epoch, int)
+                and not isinstance(epoch, bool)
+                and 0 <= epoch < 2**62
+            )
+            if not valid:
+                log.warning(
+                    "worker %s: GET /sessions listed a malformed session, dropped: %.200r", self.worker_id, entry
+                )
+                continue
+            sessions[session_id] = {"state": state, "epoch": epoch}
+        return sessions
 
     def _maybe(self, method: str, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any] | None:
         try:

@@ -9,13 +9,15 @@ from backend.settings.core import DEBUG
 from backend.settings.limits import API_THROTTLE_ANON, API_THROTTLE_AUTH_TOKEN, API_THROTTLE_USER
 
 # Login guessing (docs/security.md): django-axes counts failed logins at every door that authenticates with a
-# password (the admin's and the site's login pages, POST /api/v1/auth/token), per account and per client address
-# apart; after LOGIN_FAILURE_LIMIT failures that account, or that address, is refused for LOGIN_LOCKOUT_MINUTES,
-# the right password included. Unlock earlier: `manage.py axes_reset_username <name>` or `axes_reset_ip <address>`.
+# password (the admin's and the site's login pages, POST /api/v1/auth/token); after LOGIN_FAILURE_LIMIT failures
+# that account from that address, or that address for every account, is refused for LOGIN_LOCKOUT_MINUTES, the
+# right password included. Unlock earlier: `manage.py axes_reset_username <name>` or `axes_reset_ip <address>`.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Locked: a username from the address that guessed it, and an address that guessed (any usernames). Never a username
+# from everywhere: an outsider who knows the admin's name must not lock the admin out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "backend.proxies.client_address"
 AXES_LOCKOUT_CALLABLE = "backend.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True

@@ -7,7 +7,9 @@ import json
 
 from django.test import Client
 
-from shared.signing import sign_request
+from backend.fleet.services.identities import WORKER_HEADER
+from shared.identity import sign_request
+from tests.backend.testkit import WorkerKey
 
 
 def storage_state(marker: str = "secret-session-key") -> bytes:
@@ -20,18 +22,24 @@ def storage_state(marker: str = "secret-session-key") -> bytes:
 
 
 def auth_state_request(
-    client: Client, secret: str, method: str, session_id: str, *, epoch: int | str, body: bytes = b"", **headers: str
+    client: Client, key: WorkerKey, method: str, session_id: str, *, epoch: int | str, body: bytes = b"", **headers: str
 ):
+    """The call as the worker of ``key`` makes it: named, signed with its own key, with the lease epoch."""
     path = f"/api/v1/whatsapp/sessions/{session_id}/auth-state"
-    signed = {**sign_request(secret, method, path, body), "x-lease-epoch": str(epoch), **headers}
+    signed = {
+        **sign_request(key.private, method, path, body),
+        WORKER_HEADER: key.worker_id,
+        "x-lease-epoch": str(epoch),
+        **headers,
+    }
     http = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items()}
     if method == "PUT":
         return client.put(path, data=body, content_type="application/gzip", **http)
     return client.get(path, **http)
 
 
-def put_state(secret: str, session_id: str, body: bytes, *, epoch: int):
+def put_state(key: WorkerKey, session_id: str, body: bytes, *, epoch: int):
     """A worker's upload of ``body`` as the session's state (the ``shared`` layout)."""
     return auth_state_request(
-        Client(), secret, "PUT", session_id, epoch=epoch, body=body, **{"x-session-layout": "shared"}
+        Client(), key, "PUT", session_id, epoch=epoch, body=body, **{"x-session-layout": "shared"}
     )

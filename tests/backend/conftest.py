@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from backend.celery import app as celery_app
 from backend.fleet.models import WorkerNode
-from tests.backend.testkit import Sender, StandInWorker
+from tests.backend.testkit import Sender, StandInWorker, WorkerKey, register_worker
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,31 +63,32 @@ def _celery_eager() -> Iterator[None]:
     celery_app.conf.task_always_eager = False
 
 
-@pytest.fixture
-def secret() -> str:
-    return django_settings.WHATSAPP_HMAC_SECRETS[0]
-
-
 # --- webhooks and the worker ------------------------------------------------------------------------
 
 
 @pytest.fixture
-def sender(db, secret) -> Sender:
-    return Sender(Client(), secret)
+def worker_key(db) -> WorkerKey:
+    """worker-1, registered with a key of its own: the tests' events and auth-state calls come from it."""
+    return register_worker("worker-1")
 
 
 @pytest.fixture
-def stand_in_worker(secret) -> Iterator[StandInWorker]:
-    worker = StandInWorker(secret)
+def sender(worker_key) -> Sender:
+    return Sender(Client(), worker_key)
+
+
+@pytest.fixture
+def stand_in_worker() -> Iterator[StandInWorker]:
+    worker = StandInWorker("worker-1")
     yield worker
     worker.close()
 
 
 @pytest.fixture
-def worker_node(db, stand_in_worker) -> WorkerNode:
-    return WorkerNode.objects.create(
-        id="worker-1", base_url=stand_in_worker.base_url, capacity=10, last_heartbeat_at=timezone.now()
-    )
+def worker_node(worker_key, stand_in_worker) -> WorkerNode:
+    """worker-1 at the stand-in worker's address, alive, capacity 10."""
+    WorkerNode.objects.filter(pk="worker-1").update(base_url=stand_in_worker.base_url, last_heartbeat_at=timezone.now())
+    return WorkerNode.objects.get(pk="worker-1")
 
 
 @pytest.fixture

@@ -26,8 +26,9 @@ def _same_message(account: WhatsAppAccount) -> None:
 def test_an_account_showing_a_qr_as_the_hot_path_returns_it(workspace, worker_node):
     account = make_account(workspace, status=AccountStatus.QR_SCANNING, worker=worker_node, lease_epoch=3)
     shown = account_qr_show_if_newer(
-        session_id=account.session_id, workspace_id=workspace.pk, epoch=3, sequence=1, **qr_data(1)
-    )
+        worker_id=worker_node.id, session_id=account.session_id, workspace_id=workspace.pk, epoch=3, sequence=1,
+        **qr_data(1),
+    )  # fmt: skip
     assert shown is not None and shown.qr_code
     _same_message(shown)
 

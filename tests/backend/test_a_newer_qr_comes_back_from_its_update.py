@@ -12,8 +12,9 @@ from tests.backend.testkit import make_account, qr_data
 pytestmark = pytest.mark.django_db
 
 
-def _show(account: WhatsAppAccount, sequence: int):
+def _show(account: WhatsAppAccount, sequence: int, *, worker_id: str | None = None):
     return account_qr_show_if_newer(
+        worker_id=worker_id or account.worker_id,
         session_id=account.session_id,
         workspace_id=account.workspace_id,
         epoch=account.lease_epoch,
@@ -26,8 +27,8 @@ def _every_column(account: WhatsAppAccount) -> dict:
     return {field.attname: getattr(account, field.attname) for field in WhatsAppAccount._meta.concrete_fields}
 
 
-def test_the_updated_row_is_returned_by_the_update_itself(workspace, django_capture_on_commit_callbacks):
-    account = make_account(workspace, status="qr_scanning")
+def test_the_updated_row_is_returned_by_the_update_itself(workspace, worker_key, django_capture_on_commit_callbacks):
+    account = make_account(workspace, status="qr_scanning", worker_id=worker_key.worker_id)
 
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks():
         shown = _show(account, 3)
@@ -39,10 +40,11 @@ def test_the_updated_row_is_returned_by_the_update_itself(workspace, django_capt
     assert (shown.qr_code, shown.qr_count, shown.last_sequence) == (qr_data(3)["qr"], 3, 3)
 
 
-def test_an_update_that_matches_nothing_returns_none_and_changes_nothing(workspace):
-    account = make_account(workspace, status="qr_scanning")
+def test_an_update_that_matches_nothing_returns_none_and_changes_nothing(workspace, worker_key):
+    account = make_account(workspace, status="qr_scanning", worker_id=worker_key.worker_id)
     assert _show(account, 5) is not None
 
     assert _show(account, 4) is None  # not newer
+    assert _show(account, 9, worker_id="worker-2") is None  # not the lease holder's
     account.refresh_from_db()
     assert (account.qr_count, account.last_sequence) == (5, 5)

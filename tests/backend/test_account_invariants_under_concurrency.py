@@ -13,15 +13,15 @@ from tests.backend.testkit import Sender, make_account, make_connected, ready_da
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_two_sessions_connecting_one_phone_at_once_leave_one_live_primary_account(workspace, secret):
+def test_two_sessions_connecting_one_phone_at_once_leave_one_live_primary_account(workspace, worker_key):
     for round_ in range(4):
         phone = f"49151000000{round_:02d}"
         accounts = [make_account(workspace), make_account(workspace)]
-        events = [Sender(Client(), secret).event("session_ready", a, data=ready_data(phone)) for a in accounts]
+        events = [Sender(Client(), worker_key).event("session_ready", a, data=ready_data(phone)) for a in accounts]
         statuses: list[int] = []
 
         def deliver(i: int, events=events, statuses=statuses) -> None:
-            statuses.append(Sender(Client(), secret).post(events[i]).status_code)
+            statuses.append(Sender(Client(), worker_key).post(events[i]).status_code)
 
         assert run_threads(2, deliver) == []
         assert statuses == [200, 200]
@@ -33,12 +33,12 @@ def test_two_sessions_connecting_one_phone_at_once_leave_one_live_primary_accoun
         assert WhatsAppAccount.objects.filter(phone_number=phone, deleted_at__isnull=False).count() == 1
 
 
-def test_many_first_connections_in_one_workspace_make_exactly_one_primary(workspace, secret):
+def test_many_first_connections_in_one_workspace_make_exactly_one_primary(workspace, worker_key):
     accounts = [make_account(workspace) for _ in range(8)]
     statuses: list[int] = []
 
     def connect(i: int) -> None:
-        sender = Sender(Client(), secret)
+        sender = Sender(Client(), worker_key)
         event = sender.event("session_ready", accounts[i], data=ready_data(f"4915200000{i:03d}"))
         statuses.append(sender.post(event).status_code)
 
@@ -49,13 +49,13 @@ def test_many_first_connections_in_one_workspace_make_exactly_one_primary(worksp
     assert live.filter(is_primary=True).count() == 1
 
 
-def test_one_event_delivered_four_times_at_once_is_applied_once(workspace, secret):
+def test_one_event_delivered_four_times_at_once_is_applied_once(workspace, worker_key):
     account = make_account(workspace)
-    event = Sender(Client(), secret).event("session_ready", account, data=ready_data("4915300000001"))
+    event = Sender(Client(), worker_key).event("session_ready", account, data=ready_data("4915300000001"))
     answers: list[str] = []
 
     def deliver(i: int) -> None:
-        response = Sender(Client(), secret).post(event)
+        response = Sender(Client(), worker_key).post(event)
         answers.append(response.json()["status"])
 
     assert run_threads(4, deliver) == []
@@ -74,7 +74,7 @@ def test_racing_set_primary_calls_leave_one_primary(workspace):
     assert WhatsAppAccount.live.filter(workspace=workspace, is_primary=True).count() == 1
 
 
-def test_deleting_the_primary_while_others_connect_leaves_one_primary(workspace, secret):
+def test_deleting_the_primary_while_others_connect_leaves_one_primary(workspace, worker_key):
     primary = make_connected(workspace, is_primary=True)
     waiting = [make_account(workspace) for _ in range(5)]
 
@@ -82,7 +82,7 @@ def test_deleting_the_primary_while_others_connect_leaves_one_primary(workspace,
         if i == 0:
             account_delete(account_id=primary.pk)
         else:
-            sender = Sender(Client(), secret)
+            sender = Sender(Client(), worker_key)
             sender.send("session_ready", waiting[i - 1], data=ready_data(f"4915400000{i:03d}"))
 
     assert run_threads(len(waiting) + 1, act) == []

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def account(secret, workspace, worker_node):
+def account(worker_key, workspace, worker_node):
     account = make_connected(workspace, worker=worker_node, lease_epoch=1)
-    assert put_state(secret, account.session_id, storage_state(), epoch=1).status_code == 204
+    assert put_state(worker_key, account.session_id, storage_state(), epoch=1).status_code == 204
     return account
 
 

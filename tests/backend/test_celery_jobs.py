@@ -4,6 +4,7 @@ retries, run eagerly against a stand-in worker over real HTTP."""
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from backend.accounts.models import AccountStatus, WhatsAppAccount
@@ -12,7 +13,8 @@ from backend.fleet.models import WorkerNode
 from backend.fleet.tasks import _backoff, session_start, workers_mark_dead, workers_reconcile_all
 from backend.inbox.models import WebhookEvent
 from backend.inbox.tasks import webhook_events_prune
-from tests.backend.testkit import make_account, make_connected
+from shared import identity
+from tests.backend.testkit import Sender, WorkerKey, make_account, make_connected, register_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -58,23 +60,21 @@ def test_a_worker_without_heartbeats_is_marked_dead_and_its_unportable_accounts_
     assert workers_mark_dead.delay().get() == {"dead": [], "moved": [], "lost": []}  # nothing more to do
 
 
-def test_a_heartbeat_registers_the_worker_and_revives_it(sender, db):
-    sender.send(
-        "worker_heartbeat",
-        worker_id="worker-7",
-        data={"base_url": "http://127.0.0.1:8001", "capacity": 12, "sessions": {}},
-    )
+def test_a_heartbeat_revives_its_registered_worker_and_never_changes_its_url_or_capacity(db):
+    key = register_worker("worker-7", base_url="http://10.0.0.7:8001", capacity=12, is_alive=False)
+    heartbeat = {"base_url": "http://attacker.example:1", "capacity": 1000, "sessions": {}}
+    Sender(Client(), key).send("worker_heartbeat", worker_id="worker-7", data=heartbeat)
     worker = WorkerNode.objects.get(id="worker-7")
-    assert (worker.base_url, worker.capacity, worker.is_alive) == ("http://127.0.0.1:8001", 12, True)
+    assert (worker.base_url, worker.capacity, worker.is_alive) == ("http://10.0.0.7:8001", 12, True)
     assert worker.last_heartbeat_at is not None
 
-    WorkerNode.objects.filter(id="worker-7").update(is_alive=False)
-    sender.send(
-        "worker_heartbeat",
-        worker_id="worker-7",
-        data={"base_url": "http://127.0.0.1:8001", "capacity": 12, "sessions": {}},
-    )
-    assert WorkerNode.objects.get(id="worker-7").is_alive
+
+def test_a_heartbeat_of_an_unregistered_worker_registers_nothing(db):
+    stranger = WorkerKey("worker-8", identity.new_key_pair().private)
+    heartbeat = {"base_url": "http://127.0.0.1:8001", "capacity": 12, "sessions": {}}
+    refused = Sender(Client(), stranger).post(Sender(Client(), stranger).event("worker_heartbeat", data=heartbeat))
+    assert (refused.status_code, refused.json()["error"]) == (401, "unknown worker")
+    assert not WorkerNode.objects.filter(id="worker-8").exists()
 
 
 def test_a_heartbeat_reconciles_what_runs_with_what_should(
@@ -166,10 +166,10 @@ def test_a_heartbeat_older_than_the_last_status_change_does_not_disconnect(sende
     assert account.status == AccountStatus.CONNECTED
 
 
-def test_a_full_worker_hands_the_new_session_to_another(workspace, secret, django_capture_on_commit_callbacks):
+def test_a_full_worker_hands_the_new_session_to_another(workspace, django_capture_on_commit_callbacks):
     from tests.backend.testkit import StandInWorker
 
-    full, spare = StandInWorker(secret), StandInWorker(secret)
+    full, spare = StandInWorker("a-full"), StandInWorker("b-spare")
     try:
         now = timezone.now()
         full_node = WorkerNode.objects.create(id="a-full", base_url=full.base_url, capacity=5, last_heartbeat_at=now)

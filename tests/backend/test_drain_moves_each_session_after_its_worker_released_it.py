@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def target(worker_node, stand_in_worker):
+    stand_in_worker.names.add("worker-2")  # the stand-in plays both workers
     return WorkerNode.objects.create(
         id="worker-2", base_url=stand_in_worker.base_url, capacity=10, last_heartbeat_at=timezone.now()
     )

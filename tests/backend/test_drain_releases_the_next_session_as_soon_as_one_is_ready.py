@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_a_ready_session_frees_its_place_for_the_next(
     workspace, worker_node, stand_in_worker, django_capture_on_commit_callbacks
 ):
+    stand_in_worker.names.add("worker-2")  # the stand-in plays both workers
     WorkerNode.objects.create(
         id="worker-2", base_url=stand_in_worker.base_url, capacity=10, last_heartbeat_at=timezone.now()
     )

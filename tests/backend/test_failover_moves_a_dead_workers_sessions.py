@@ -5,12 +5,13 @@ what cannot move without a QR is disconnected (WORKER_LOST); a worker that comes
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from backend.accounts.models import AccountStatusChange, WhatsAppAccount
 from backend.fleet.models import SessionAuthState, WorkerNode
 from backend.fleet.tasks import workers_mark_dead
-from tests.backend.testkit import make_account, make_connected
+from tests.backend.testkit import Sender, key_for, make_account, make_connected
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +100,10 @@ def test_a_worker_that_comes_back_gets_no_lease_for_what_moved_and_is_told_to_st
     account = with_stored_state(make_connected(workspace, worker=dead, lease_epoch=1, lease_expires_at=ago(5)))
     run_failover(django_capture_on_commit_callbacks)
 
+    WorkerNode.objects.filter(pk=dead.pk).update(base_url=stand_in_worker.base_url)  # back, at the stand-in
+    stand_in_worker.names.add(dead.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        answer = sender.send(
+        answer = Sender(Client(), key_for(dead.pk)).send(
             "worker_heartbeat",
             worker_id="worker-dead",
             data={
@@ -125,7 +128,9 @@ def test_the_heartbeat_answer_lists_the_workers_leases(sender, workspace, worker
         data={"base_url": worker_node.base_url, "capacity": 10, "sessions": {}},
     )
     assert answer["lease_ttl_s"] == 15
+    remaining = {session_id: lease.pop("expires_in_ms") for session_id, lease in answer["leases"].items()}
     assert answer["leases"] == {
         stored.session_id: {"epoch": 7, "workspace_id": str(workspace.pk), "restore": True},
         new.session_id: {"epoch": 1, "workspace_id": str(workspace.pk), "restore": False},
     }
+    assert all(0 < ms <= 15_000 for ms in remaining.values())  # from the heartbeat just received

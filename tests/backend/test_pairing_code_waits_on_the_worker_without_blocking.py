@@ -20,7 +20,9 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from backend.fleet.models import WorkerNode
-from shared.signing import VerificationError, verify_request
+from backend.fleet.services.identities import backend_public_keys
+from shared import identity
+from shared.signing import VerificationError
 from tests.backend.testkit import make_account
 from tests.harness.livestack import BIN, Process, free_port
 
@@ -32,14 +34,15 @@ SLOW_WORKER_S = 3.0
 class SlowWorker:
     """The worker's pairing-code endpoint (signed requests only), recording each arrival and each answer."""
 
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
+    def __init__(self, worker_id: str) -> None:
+        self.worker_id = worker_id
         self.seen: list[tuple[str, str]] = []  # ("arrived" | "answered", session id), in order
         self.both_in = asyncio.Event()
 
     async def pairing_code(self, request: web.Request) -> web.Response:
         try:
-            verify_request(self.secret, request.headers, request.method, request.raw_path, await request.read())
+            content = identity.command_content(self.worker_id, request.method, request.raw_path, await request.read())
+            identity.verify(backend_public_keys(), request.headers, content)
         except VerificationError as exc:
             return web.json_response({"error": exc.reason.value}, status=401)
         session_id = request.match_info["session_id"]
@@ -53,7 +56,7 @@ class SlowWorker:
 
 
 @pytest.fixture
-def daphne(tmp_path, secret):
+def daphne(tmp_path):
     """The backend on daphne, on this test's database, with a pool of one connection."""
     db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
@@ -64,7 +67,6 @@ def daphne(tmp_path, secret):
             "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             "DATABASE_POOL_MIN": "1",
             "DATABASE_POOL_MAX": "1",
-            "WHATSAPP_HMAC_SECRET": secret,
             "REDIS_KEY_PREFIX": f"test-{secrets.token_hex(6)}",
         }
     )
@@ -85,10 +87,10 @@ def two_waiting_accounts(workspace, member, unused_tcp_port):
 
 
 async def test_a_second_request_reaches_the_worker_before_the_first_is_answered(
-    daphne, two_waiting_accounts, secret, unused_tcp_port, aiohttp_server
+    daphne, two_waiting_accounts, unused_tcp_port, aiohttp_server
 ):
     first, second, token = two_waiting_accounts
-    worker = SlowWorker(secret)
+    worker = SlowWorker("slow")
     app = web.Application()
     app.router.add_post("/sessions/{session_id}/pairing-code", worker.pairing_code)
     await aiohttp_server(app, port=unused_tcp_port)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from shared.signing import new_secret
+from shared.identity import new_key_pair
 
 REPO = Path(__file__).resolve().parents[2]
 PRINT_HTTPS = (
@@ -20,11 +20,12 @@ PRINT_HTTPS = (
 
 
 def production(*argv: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WHATSAPP_", "SECRET_KEY"))}
+    cleared = ("DJANGO_", "SECRET_KEY", "BACKEND_SIGNING_KEY", "SESSION_STATE_KEYS")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(cleared)}
     env.update(
         DJANGO_SETTINGS_MODULE="backend.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
-        WHATSAPP_HMAC_SECRET=new_secret(),
+        BACKEND_SIGNING_KEY=new_key_pair().private,
         SESSION_STATE_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="connect.example.com,127.0.0.1",
     )

@@ -9,7 +9,7 @@ import pytest
 from backend.accounts.models import Workspace
 from backend.accounts.services.connects import account_create
 from backend.accounts.services.limits import LimitReached, workspace_limits
-from tests.backend.test_settings_from_environment import assert_refused_at_start
+from tests.backend.test_settings_from_environment import SECRETS, assert_refused_at_start
 
 pytestmark = pytest.mark.django_db
 
@@ -61,5 +61,5 @@ def test_a_workspace_left_empty_follows_the_settings(settings):
     "name", ["WORKSPACE_MAX_ACCOUNTS", "WORKSPACE_CONNECTS_PER_HOUR", "WORKSPACE_CONNECTS_PER_DAY"]
 )
 def test_a_limit_setting_must_be_a_positive_integer(name):
-    assert_refused_at_start(f"{name} must be an integer", DJANGO_DEBUG="True", **{name: "lots"})
-    assert_refused_at_start(f"{name} must be between 1 and", DJANGO_DEBUG="True", **{name: "0"})
+    assert_refused_at_start(f"{name} must be an integer", DJANGO_DEBUG="True", **SECRETS, **{name: "lots"})
+    assert_refused_at_start(f"{name} must be between 1 and", DJANGO_DEBUG="True", **SECRETS, **{name: "0"})

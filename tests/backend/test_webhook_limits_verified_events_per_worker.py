@@ -1,10 +1,11 @@
-"""Verified webhook events are limited per worker (the event's worker_id) at WEBHOOK_WORKER_RATE: over it, 429
-with Retry-After and nothing stored; another worker is not affected, wherever its requests come from."""
+"""Authenticated webhook events are limited per worker (the worker that signed them) at WEBHOOK_WORKER_RATE: over it,
+429 with Retry-After and nothing stored; another worker is not affected, wherever its requests come from."""
 
 import pytest
+from django.test import Client
 
 from backend.inbox.models import WebhookEvent
-from tests.backend.testkit import make_account
+from tests.backend.testkit import Sender, make_account, register_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,9 @@ def test_a_worker_over_its_rate_gets_429_and_others_do_not(sender, workspace, se
     assert refused.json()["detail"] == "over 3/hour events of worker worker-1"
     assert WebhookEvent.objects.count() == 3  # the refused event left nothing: the worker sends it again
 
-    assert (
-        sender.post(sender.event("session_authenticated", account, worker_id="worker-2"), **same_host).status_code
-        == 200
-    )
+    other = Sender(Client(), register_worker("worker-2"))
+    account_of_other = make_account(workspace, worker_id="worker-2")
+    assert other.post(other.event("session_authenticated", account_of_other), **same_host).status_code == 200
 
 
 def test_the_default_ceiling_is_far_above_the_unverified_one(settings):

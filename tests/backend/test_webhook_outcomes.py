@@ -58,18 +58,25 @@ def test_an_unknown_type_is_recorded_as_ignored(sender, workspace):
     assert (inbox.type, inbox.outcome, inbox.applied_at) == ("battery_changed", EventOutcome.IGNORED, None)
 
 
-def test_an_event_for_an_unknown_session_is_recorded_and_answered_200(sender):
+def test_an_event_for_an_unknown_session_is_not_the_workers_and_nothing_is_stored(sender):
     response = sender.post(sender.event("session_authenticated", session_id="wa_nobody", workspace_id="1"))
-    assert response.status_code == 200
-    assert WebhookEvent.objects.get().outcome == EventOutcome.UNKNOWN_SESSION
+    assert (response.status_code, response.json()["error"]) == (403, "not_lease_holder")
+    assert not WebhookEvent.objects.exists()
 
 
-def test_an_event_naming_another_workspace_is_not_applied(sender, workspace, other_workspace):
+def test_an_event_naming_another_workspace_is_refused_and_not_applied(sender, workspace, other_workspace):
     account = make_account(workspace)
-    sender.send("session_authenticated", account, workspace_id=str(other_workspace.pk))
+    response = sender.post(sender.event("session_authenticated", account, workspace_id=str(other_workspace.pk)))
+    assert (response.status_code, response.json()["error"]) == (403, "workspace_mismatch")
     account.refresh_from_db()
     assert account.status == AccountStatus.QR_SCANNING
-    assert WebhookEvent.objects.get().outcome == EventOutcome.IGNORED
+    assert not WebhookEvent.objects.exists()
+
+
+def test_an_event_of_an_unknown_type_is_kept_without_its_data(sender):
+    response = sender.post(sender.event("worker_gossip", data={"secret": "of another tenant"}))
+    assert response.json()["status"] == "ignored"
+    assert WebhookEvent.objects.get().payload["data"] == {}
 
 
 def test_a_deleted_account_is_not_changed_by_late_events(sender, workspace):

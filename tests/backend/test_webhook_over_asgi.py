@@ -8,8 +8,9 @@ from channels.testing import HttpCommunicator
 
 from backend.accounts.models import WhatsAppAccount
 from backend.asgi import application
+from backend.fleet.services.identities import WORKER_HEADER
+from shared import identity
 from shared.events import MAX_BODY_BYTES
-from shared.signing import sign
 from tests.backend.testkit import Sender, make_account, qr_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,13 +25,14 @@ async def post(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
     return response["status"], json.loads(response["body"] or b"{}")
 
 
-async def test_a_signed_event_is_applied_through_asgi(workspace, secret):
+async def test_a_signed_event_is_applied_through_asgi(workspace, worker_key):
     from channels.db import database_sync_to_async as sync_to_async  # closes its connection
 
-    account = await sync_to_async(make_account)(workspace)
-    event = Sender(None, secret).event("qr_code_generated", account, data=qr_data())
+    account = await sync_to_async(make_account)(workspace, worker_id=worker_key.worker_id)
+    event = Sender(None, worker_key).event("qr_code_generated", account, data=qr_data())
     body = event.to_json()
-    status, answer = await post(body, sign(secret, event.id, int(time.time()), body))
+    headers = {**identity.sign(worker_key.private, event.id, int(time.time()), body), WORKER_HEADER: "worker-1"}
+    status, answer = await post(body, headers)
     assert (status, answer["status"]) == (200, "applied")
     stored = await sync_to_async(WhatsAppAccount.objects.get)(pk=account.pk)
     assert stored.qr_code == qr_data()["qr"]

@@ -1,13 +1,15 @@
-"""The webhook answers 401 with the reason to anything not signed with the shared secret, before parsing."""
+"""The webhook answers 401 with the reason (and the backend's time) to anything not signed by a registered,
+unrevoked worker with its own key, before parsing."""
 
 import time
 
 import pytest
 from django.test import Client
 
+from backend.fleet.services.identities import worker_revoke
 from backend.inbox.models import WebhookEvent
-from shared.signing import new_secret
-from tests.backend.testkit import Sender, make_account, qr_data
+from shared import identity
+from tests.backend.testkit import Sender, WorkerKey, make_account, qr_data
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +21,20 @@ def test_it_accepts_a_correctly_signed_event(sender, workspace):
     assert response.json()["status"] == "applied"
 
 
-def test_it_refuses_a_signature_made_with_another_secret(workspace):
-    account = make_account(workspace)
-    intruder = Sender(Client(), new_secret())
+def test_it_refuses_a_signature_made_with_another_key_than_the_workers(worker_key, workspace):
+    account = make_account(workspace, worker_id=worker_key.worker_id)
+    intruder = Sender(Client(), WorkerKey(worker_key.worker_id, identity.new_key_pair().private))
     response = intruder.post(intruder.event("qr_code_generated", account, data=qr_data()))
     assert response.status_code == 401
     assert response.json()["error"] == "bad signature"
+    assert not WebhookEvent.objects.exists()
+
+
+def test_it_refuses_a_revoked_worker_at_once(sender, worker_key, workspace):
+    account = make_account(workspace, worker_id=worker_key.worker_id)
+    worker_revoke(name=worker_key.worker_id)
+    response = sender.post(sender.event("qr_code_generated", account, data=qr_data()))
+    assert (response.status_code, response.json()["error"]) == (401, "revoked worker")
     assert not WebhookEvent.objects.exists()
 
 
@@ -40,7 +50,8 @@ def test_it_refuses_a_body_changed_after_signing(sender, workspace):
 def test_it_refuses_a_request_without_signature_headers(db):
     response = Client().post("/api/v1/whatsapp/webhook", data=b"{}", content_type="application/json")
     assert response.status_code == 401
-    assert response.json() == {"error": "missing header", "detail": "webhook-id"}
+    assert response.json()["error"] == "unknown worker"  # it names no registered worker: nothing else is tried
+    assert abs(response.json()["server_time"] - time.time()) < 60  # the backend's clock, for a worker's skew
 
 
 def test_it_refuses_a_timestamp_outside_five_minutes(sender, workspace):

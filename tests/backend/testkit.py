@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import threading
@@ -16,8 +17,10 @@ from django.test import Client
 from django.utils import timezone
 
 from backend.accounts.models import WhatsAppAccount, Workspace
+from backend.fleet.models import WorkerNode
+from backend.fleet.services.identities import WORKER_HEADER, backend_public_keys
+from shared import identity
 from shared.events import make_event
-from shared.signing import sign, verify_request
 
 
 def logged_in(user) -> Client:
@@ -42,13 +45,43 @@ def make_connected(workspace: Workspace, **fields: Any) -> WhatsAppAccount:
 # --- webhooks ------------------------------------------------------------------------------------------
 
 
-class Sender:
-    """Signs and posts events as a session worker does; counts sequences per session. An event of an account carries
-    the account's lease epoch (as loaded) unless the test gives one (``epoch=``)."""
+@dataclasses.dataclass(frozen=True)
+class WorkerKey:
+    """A registered worker's name and private key: what it signs its requests with."""
 
-    def __init__(self, client: Client, secret: str) -> None:
+    worker_id: str
+    private: str
+
+
+def register_worker(worker_id: str, **fields: Any) -> WorkerKey:
+    """A worker registered (alive, heard from now) with a key pair of its own; its private key for the test."""
+    pair = identity.new_key_pair()
+    defaults = {"base_url": "http://127.0.0.1:9", "capacity": 10, "last_heartbeat_at": timezone.now(), "is_alive": True}
+    WorkerNode.objects.update_or_create(id=worker_id, defaults={**defaults, **fields, "public_keys": pair.public})
+    return WorkerKey(worker_id, pair.private)
+
+
+def key_for(worker_id: str) -> WorkerKey:
+    """A new key for a worker registered already (nothing else of it changes)."""
+    pair = identity.new_key_pair()
+    WorkerNode.objects.filter(pk=worker_id).update(public_keys=pair.public)
+    return WorkerKey(worker_id, pair.private)
+
+
+def signed_headers(key: WorkerKey, event_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """Django test client headers: the worker's name and its v1a signature over ``body``."""
+    headers = {**identity.sign(key.private, event_id, timestamp, body), WORKER_HEADER: key.worker_id}
+    return {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+
+
+class Sender:
+    """Signs and posts events as the worker of ``key`` does; counts sequences per session. An event of an account
+    carries the account's lease epoch (as loaded) unless the test gives one (``epoch=``); an account on no worker is
+    given to this one first (the lease Connect would have granted it)."""
+
+    def __init__(self, client: Client, key: WorkerKey) -> None:
         self.client = client
-        self.secret = secret
+        self.key = key
         self.sequences: dict[str, int] = {}
 
     def event(self, type: str, account: WhatsAppAccount | None = None, *, data: dict | None = None, **kw: Any):
@@ -58,11 +91,14 @@ class Sender:
             sequence = self.sequences.get(session_id, 0) + 1
         self.sequences[session_id] = max(sequence, self.sequences.get(session_id, 0))
         kw.setdefault("epoch", account.lease_epoch if account else 0)
+        if account is not None and account.worker_id is None:
+            WhatsAppAccount.objects.filter(pk=account.pk).update(worker_id=self.key.worker_id)
+            account.worker_id = self.key.worker_id
         return make_event(
             type=type,
             session_id=session_id,
             workspace_id=kw.pop("workspace_id", str(account.workspace_id) if account else ""),
-            worker_id=kw.pop("worker_id", "worker-1"),
+            worker_id=kw.pop("worker_id", self.key.worker_id),
             sequence=sequence,
             data=data or {},
             **kw,
@@ -78,8 +114,7 @@ class Sender:
         **extra: str,
     ):
         when = int(time.time()) if timestamp is None else timestamp
-        headers = sign(self.secret, event_id, when, body if signed_body is None else signed_body)
-        http_headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        http_headers = signed_headers(self.key, event_id, when, body if signed_body is None else signed_body)
         return self.client.post(
             "/api/v1/whatsapp/webhook", data=body, content_type="application/json", **http_headers, **extra
         )
@@ -107,11 +142,20 @@ def ready_data(phone: str, pushname: str = "Olivia") -> dict:
 # --- a stand-in session worker, over real HTTP ---------------------------------------------------------
 
 
+def _verifies(headers: dict, content: bytes) -> bool:
+    try:
+        identity.verify(backend_public_keys(), headers, content)
+    except Exception:
+        return False
+    return True
+
+
 class StandInWorker:
     """Speaks the worker API of docs/contracts.md: verifies every signature, records every call."""
 
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
+    def __init__(self, worker_id: str = "worker-1") -> None:
+        # The names the backend's commands may be signed for: the workers this one address plays (a test adds one).
+        self.names = {worker_id}
         self.calls: list[tuple[str, str, dict | None]] = []
         self.sessions: dict[str, str] = {}
         self.fail_next: list[int] = []  # statuses to answer before behaving
@@ -127,7 +171,11 @@ class StandInWorker:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 try:
-                    verify_request(worker.secret, dict(self.headers), self.command, self.path, body)
+                    signed_for = [
+                        identity.command_content(name, self.command, self.path, body) for name in sorted(worker.names)
+                    ]
+                    if not any(_verifies(dict(self.headers), content) for content in signed_for):
+                        raise ValueError("not signed by the backend for this worker")
                 except Exception as exc:
                     return self._answer(401, {"error": "bad signature", "detail": str(exc)})
                 payload = json.loads(body) if body else None

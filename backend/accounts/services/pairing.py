@@ -38,7 +38,7 @@ async def account_request_pairing_code(*, account_id: int, phone_number: str) ->
     if account.worker is None:
         raise WorkerUnavailable("the account has no session worker yet")
     try:
-        return await WorkerClient(account.worker.base_url).request_pairing_code(
+        return await WorkerClient(account.worker).request_pairing_code(
             session_id=account.session_id, phone_number=phone_number
         )
     except WorkerError as exc:

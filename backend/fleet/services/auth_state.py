@@ -1,10 +1,11 @@
 """The sessions' auth states, kept off the workers so that any worker can open a session without a QR.
 
 A worker stores its session's state (the browser's storage state, gzip'd JSON) under its lease: only the
-holder of the session's current lease epoch may store or read it, so a worker cut off from the backend, or one
-that lost the session to another, can never overwrite it. At rest it is encrypted with SESSION_STATE_KEYS
-(``cryptography``'s MultiFernet: the first key encrypts, every key decrypts). Logout and delete wipe it
-(backend/accounts/services/endings.py, in their own transactions).
+authenticated worker that holds the session's current lease may store or read it, so no other worker can read a
+tenant's credentials, and a worker cut off from the backend, or one that lost the session to another, can never
+overwrite it. A logout, a failure or a delete ends the lease: no later upload is stored. At rest it is encrypted
+with SESSION_STATE_KEYS (``cryptography``'s MultiFernet: the first key encrypts, every key decrypts). Logout and
+delete wipe it (backend/accounts/services/endings.py, in their own transactions).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import transaction
 
+from backend import audit
 from backend.accounts.errors import ServiceError
 from backend.accounts.models import WhatsAppAccount
 from backend.accounts.services.locks import account_lock
@@ -38,8 +40,11 @@ class AuthStateError(ServiceError):
     code = "invalid_state"
 
 
-class UnknownSession(AuthStateError):
-    status, code = 404, "unknown_session"
+class NotLeaseHolder(AuthStateError):
+    """Not the lease holder's to read or write: another worker's session, one that ended (logged out, failed,
+    deleted: its lease ended with it), or none at all. It does not say which, nor the current epoch."""
+
+    status, code = 403, "not_lease_holder"
 
 
 class NoStoredState(AuthStateError):
@@ -52,10 +57,6 @@ class NoStoredState(AuthStateError):
 
 class StaleEpoch(AuthStateError):
     status, code = 409, "stale_epoch"
-
-    def __init__(self, message: str, *, epoch: int) -> None:
-        super().__init__(message)
-        self.epoch = epoch
 
 
 class StateTooLarge(AuthStateError):
@@ -97,6 +98,8 @@ def _checked(data: bytes) -> None:
             raise StateCorrupt(f"the state expands beyond {MAX_EXPANSION} times SESSION_STATE_MAX_BYTES")
         if not inflater.eof:
             raise StateCorrupt("the state is not a complete gzip stream")
+        if inflater.unused_data:
+            raise StateCorrupt("the state has data after its gzip stream (a second member is not a state)")
         state = json.loads(text)
     except zlib.error as exc:
         raise StateCorrupt(f"the state is not gzip: {exc}") from None
@@ -108,29 +111,52 @@ def _checked(data: bytes) -> None:
         raise StateCorrupt('the state must be a storage state: {"cookies": [...], "origins": [...]}')
 
 
-def _locked_holder(*, session_id: str, epoch: int) -> WhatsAppAccount:
-    """The session's live account, locked, if ``epoch`` is its current lease (the lease cannot move meanwhile)."""
-    ref = WhatsAppAccount.live.filter(session_id=session_id).values("pk", "workspace_id").first()
-    if ref is None:
-        raise UnknownSession(f"no live account has session {session_id}")
-    _, account = account_lock(account_id=ref["pk"], workspace_id=ref["workspace_id"])
-    if account.is_deleted:
-        raise UnknownSession(f"no live account has session {session_id}")
+_NOT_YOURS = "this worker does not hold the session's lease; stop driving it"
+
+
+def _holds(account: WhatsAppAccount | None, worker_id: str) -> bool:
+    """``worker_id`` holds the account's lease, and the lease still runs (logout, failure and delete end it)."""
+    return (
+        account is not None
+        and not account.is_deleted
+        and account.worker_id == worker_id
+        and WhatsAppAccount.live.should_run().filter(pk=account.pk).exists()
+    )
+
+
+def _check_holder(*, session_id: str, worker_id: str, epoch: int) -> WhatsAppAccount:
+    """The session's account if ``worker_id`` holds its lease at ``epoch`` (read without a lock: the cheap check
+    before anything is inflated); NotLeaseHolder or StaleEpoch otherwise, the refusal audited."""
+    account = WhatsAppAccount.objects.filter(session_id=session_id).first()
+    if not _holds(account, worker_id):
+        holder = "no live account has it" if account is None or account.is_deleted else "not its lease"
+        audit.refused(worker_id=worker_id, what="auth state", session_id=session_id, why=holder)
+        raise NotLeaseHolder(_NOT_YOURS)
     if account.lease_epoch != epoch:
-        raise StaleEpoch(
-            f"epoch {epoch} is not the session's lease (epoch {account.lease_epoch}); stop driving it",
-            epoch=account.lease_epoch,
-        )
+        audit.refused(worker_id=worker_id, what="auth state", session_id=session_id, why=f"epoch {epoch} is old")
+        raise StaleEpoch("not the session's current lease; stop driving it")
+    return account
+
+
+def _locked_holder(*, session_id: str, worker_id: str, epoch: int) -> WhatsAppAccount:
+    """As ``_check_holder``, with the account locked: the lease cannot move until the transaction ends."""
+    ref = _check_holder(session_id=session_id, worker_id=worker_id, epoch=epoch)
+    _, account = account_lock(account_id=ref.pk, workspace_id=ref.workspace_id)
+    if not _holds(account, worker_id) or account.lease_epoch != epoch:
+        raise NotLeaseHolder(_NOT_YOURS)
     return account
 
 
 @transaction.atomic
-def auth_state_store(*, session_id: str, epoch: int, layout: str, data: bytes) -> SessionAuthState:
-    """Keep ``data`` (gzip'd storage-state JSON) as the session's auth state; an unchanged one is not written."""
+def auth_state_store(*, session_id: str, worker_id: str, epoch: int, layout: str, data: bytes) -> SessionAuthState:
+    """Keep ``data`` (gzip'd storage-state JSON) as the session's auth state, if ``worker_id`` holds its lease at
+    ``epoch``: checked before the state is inflated, and again under the account's lock; an unchanged state is
+    not written."""
     if layout not in LAYOUTS:
         raise StateCorrupt(f"layout must be one of {', '.join(LAYOUTS)}")
+    _check_holder(session_id=session_id, worker_id=worker_id, epoch=epoch)
     _checked(data)
-    account = _locked_holder(session_id=session_id, epoch=epoch)
+    account = _locked_holder(session_id=session_id, worker_id=worker_id, epoch=epoch)
     digest = hashlib.sha256(data).hexdigest()
     current = SessionAuthState.objects.filter(account=account).first()
     if current is not None and current.sha256 == digest:
@@ -147,9 +173,10 @@ def auth_state_store(*, session_id: str, epoch: int, layout: str, data: bytes) -
 
 
 @transaction.atomic
-def auth_state_read(*, session_id: str, epoch: int, known_sha256: str = "") -> StoredState:
-    """The session's auth state for the holder of lease ``epoch``; no data when ``known_sha256`` is current."""
-    account = _locked_holder(session_id=session_id, epoch=epoch)
+def auth_state_read(*, session_id: str, worker_id: str, epoch: int, known_sha256: str = "") -> StoredState:
+    """The session's auth state for ``worker_id``, the holder of its lease at ``epoch``; no data when
+    ``known_sha256`` is current."""
+    account = _locked_holder(session_id=session_id, worker_id=worker_id, epoch=epoch)
     stored = SessionAuthState.objects.filter(account=account).first()
     remaining = account.lease_remaining_ms()
     if stored is None:

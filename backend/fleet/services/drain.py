@@ -72,7 +72,7 @@ def worker_drain(
     started = time.monotonic()
     deadline = started + timeout_s
     worker = worker_set_draining(worker_id=worker_id, draining=True)
-    client = WorkerClient(worker.base_url)
+    client = WorkerClient(worker)
     result = DrainResult(worker_id=worker_id, total=_held(worker_id).count())
     skipped: set[int] = set()
     in_flight: list[int] = []  # moved, not ready on their new worker yet

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,6 +52,11 @@ class Credentials:
     public_key: str
 
 
+def backend_public_keys() -> list[str]:
+    """The public halves of BACKEND_SIGNING_KEYS: what every worker checks the backend's commands with."""
+    return [identity.public_of(key) for key in settings.BACKEND_SIGNING_KEYS]
+
+
 def _checked_name(name: str) -> str:
     if not WORKER_NAME_RE.fullmatch(name):
         raise RegistrationError("a worker's name is 1 to 64 of A-Z a-z 0-9 _ - (its WORKER_ID)")
@@ -74,12 +80,21 @@ def _key_pair(public_key: str | None) -> tuple[str, str]:
     return "", public_key
 
 
+def worker_check(*, name: str, url: str, capacity: int, public_key: str | None = None) -> None:
+    """RegistrationError if these cannot be a worker's: its name, URL, capacity and (when given) public key."""
+    _checked_name(name)
+    _checked_url(url)
+    if capacity < 1:
+        raise RegistrationError("a worker's capacity is 1 or more sessions")
+    if public_key is not None:
+        _key_pair(public_key)
+
+
 @transaction.atomic
 def worker_register(*, name: str, url: str, capacity: int, public_key: str | None = None) -> Credentials:
     """A new worker (a name not registered before) with a key pair made here, or the public key it brought."""
-    name, url = _checked_name(name), _checked_url(url)
-    if capacity < 1:
-        raise RegistrationError("a worker's capacity is 1 or more sessions")
+    worker_check(name=name, url=url, capacity=capacity)
+    url = url.rstrip("/")
     if WorkerNode.objects.filter(pk=name).exists():
         raise RegistrationError(f"worker {name!r} is registered already (change it with --update, its key with rotate)")
     private, public = _key_pair(public_key)

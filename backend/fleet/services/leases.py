@@ -12,27 +12,38 @@ session.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from backend.accounts.models import WhatsAppAccount
-from backend.fleet.models import SessionAuthState
+from backend.fleet.models import SessionAuthState, WorkerNode
 
 
 def worker_leases(*, worker_id: str) -> dict[str, Any]:
-    """The heartbeat's answer: every lease the worker holds (the sessions that should run there), each with
-    its epoch, workspace and whether the backend has its auth state (``restore``); they run for ``lease_ttl_s``
-    from this answer."""
+    """The heartbeat's answer: every lease the worker holds (the sessions that should run there), each with its
+    epoch, workspace, whether the backend has its auth state (``restore``) and how long it still runs from now
+    (``expires_in_ms``: until SESSION_LEASE_TTL_S after the later of its grant and the worker's last heartbeat)."""
+    now = timezone.now()
+    heartbeat = WorkerNode.objects.filter(pk=worker_id).values_list("last_heartbeat_at", flat=True).first()
+    renewed_until = heartbeat + dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S) if heartbeat else now
     rows = (
         WhatsAppAccount.live.filter(worker_id=worker_id)
         .should_run()
         .annotate(stored=Exists(SessionAuthState.objects.filter(account=OuterRef("pk"))))
-        .values_list("session_id", "lease_epoch", "workspace_id", "stored")
+        .values_list("session_id", "lease_epoch", "workspace_id", "stored", "lease_expires_at")
     )
-    leases = {
-        session_id: {"epoch": epoch, "workspace_id": str(workspace_id), "restore": stored}
-        for session_id, epoch, workspace_id, stored in rows
-    }
+    leases = {}
+    for session_id, epoch, workspace_id, stored, granted_until in rows:
+        until = max(renewed_until, granted_until or renewed_until)
+        remaining_ms = max(0, int((until - now).total_seconds() * 1000))
+        leases[session_id] = {
+            "epoch": epoch,
+            "workspace_id": str(workspace_id),
+            "restore": stored,
+            "expires_in_ms": remaining_ms,
+        }
     return {"lease_ttl_s": settings.SESSION_LEASE_TTL_S, "leases": leases}
