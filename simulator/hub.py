@@ -172,6 +172,7 @@ class Hub:
             ref = codes.new_ref()
             qr = QrCode(
                 page_id=page.page_id,
+                page_opened_at=page.opened_at,
                 ref=ref,
                 qr=codes.qr_string(ref=ref, keys=page.keys),
                 qr_count=qr_count,

@@ -26,6 +26,7 @@ class QrStatus(enum.StrEnum):
 @dataclasses.dataclass(kw_only=True)
 class QrCode:
     page_id: str
+    page_opened_at: float  # Unix time: when its page connected (the phone page lists the oldest page first)
     ref: str
     qr: str
     qr_count: int
@@ -53,6 +54,7 @@ class Page:
     keys: codes.PageKeys
     device_id: str | None = None
     qr: QrCode | None = None
+    opened_at: float = dataclasses.field(default_factory=time.time)  # Unix time: when it connected
     rotation: asyncio.Task[None] | None = None
 
 

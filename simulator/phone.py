@@ -26,9 +26,10 @@ class Phone:
         self.registry = hub.registry
 
     def qrs_on_screen(self) -> list[QrCode]:
-        """The live QR codes of the open pages, the newest first."""
+        """The live QR codes of the open pages, the oldest page first: that is the QR a settings page shows (see
+        docs/simulator.md, "The phone page": a session's page is older than every page a worker keeps warm)."""
         live = [page.qr for page in self.hub.pages.values() if page.qr is not None and page.qr.is_live()]
-        return sorted(live, key=lambda qr: qr.shown_at, reverse=True)
+        return sorted(live, key=lambda qr: (qr.page_opened_at, qr.shown_at))
 
     # --- linking -----------------------------------------------------------------------------------------
 

@@ -98,8 +98,8 @@ async def phone_page(request: web.Request) -> web.FileResponse:
 
 
 async def phone_qrs(request: web.Request) -> web.Response:
-    """The QR codes on screen now, the newest first; ``age_s``: seconds since each was shown (the simulator's
-    clock, so that the phone page needs none of its own)."""
+    """The QR codes on screen now, the oldest page first (``Phone.qrs_on_screen``); ``age_s``: seconds since each
+    was shown, ``page_age_s`` since its page opened (the simulator's clock, so that the phone page needs none)."""
     qrs = request.app[PHONE].qrs_on_screen()
     now = time.time()
     return web.json_response(
@@ -113,6 +113,7 @@ async def phone_qrs(request: web.Request) -> web.Response:
                     "expires_at": q.expires_at,
                     "shown_at": q.shown_at,
                     "age_s": round(max(0.0, now - q.shown_at), 1),
+                    "page_age_s": round(max(0.0, now - q.page_opened_at), 1),
                 }
                 for q in qrs
             ]

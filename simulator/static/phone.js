@@ -59,14 +59,16 @@
     return s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ${s % 60} s ago`;
   }
 
-  // One row per QR code on screen, the newest first: the code as a picture (to match by eye with the
-  // computer's), its page, its age, its rotation number, and "Scan". Pictures are kept across refreshes.
+  // One row per QR code on screen, in the simulator's order (the oldest page first: the one a settings page
+  // shows; docs/simulator.md): the code as a picture (to match by eye with the computer's), its page, its age,
+  // its rotation number, and "Scan". The first row says it is the likely one. Pictures are kept across refreshes.
   function showQrs(qrs) {
     const qrRows = $("#qrs");
     const pictures = new Map([...qrRows.querySelectorAll("img.qr")].map((img) => [img.dataset.qr, img]));
     qrRows.replaceChildren();
-    for (const qr of [...qrs].sort((a, b) => b.shown_at - a.shown_at)) {
+    for (const [index, qr] of qrs.entries()) {
       const row = qrRows.insertRow();
+      if (index === 0) row.className = "likely";
       row.dataset.pageId = qr.page_id;
       let img = pictures.get(qr.qr);
       if (!img) {
@@ -77,7 +79,9 @@
         img.alt = `QR code of page ${qr.page_id}, number ${qr.qr_count}`;
       }
       row.insertCell().appendChild(img);
-      cell(row, qr.page_id, true).className = "page-id";
+      const pageCell = cell(row, qr.page_id, true);
+      pageCell.className = "page-id";
+      if (index === 0) pageCell.append(" ", Object.assign(document.createElement("strong"), { textContent: "on your settings page" }));
       cell(row, age(qr.age_s)).className = "age";
       cell(row, String(qr.qr_count));
       button(row.insertCell(), "Scan", () => act("Scan", call("POST", "/phone/api/scan", { qr: qr.qr, ...identity() })));
