@@ -26,6 +26,7 @@ from session_worker.browser import BrowserHost
 from session_worker.settings import Settings
 
 CLOSE_TIMEOUT_S = 10
+DEADLINE_RETRY_S = 0.5  # a lease deadline the page could not take (between two documents) is pushed again
 
 
 class SessionPage:
@@ -82,16 +83,22 @@ class SessionPage:
             self._pushing = asyncio.create_task(self._push_deadline(), name=f"deadline:{self.session_id}")
 
     async def _push_deadline(self) -> None:
+        """Push until the page has the latest deadline; a page between two documents is tried again shortly (its
+        sessionStorage still holds the previous deadline meanwhile), until that deadline has passed."""
         while True:
             self._push_again = False
             until, page = self.lease_until(), self.page
-            if until is None or page is None:
+            if until is None or page is None or time.monotonic() >= until:
                 return
             deadline_ms = page_deadline.page_deadline_ms(until, margin_s=self.settings.lease_safety_margin_s)
-            with contextlib.suppress(PlaywrightError, TimeoutError):
-                await asyncio.wait_for(page_deadline.push(page, deadline_ms), self.settings.page_timeout_s)
-            if not self._push_again:
+            try:
+                pushed = await asyncio.wait_for(page_deadline.push(page, deadline_ms), self.settings.page_timeout_s)
+            except (PlaywrightError, TimeoutError):
+                pushed = False
+            if pushed and not self._push_again:
                 return
+            if not pushed:
+                await asyncio.sleep(DEADLINE_RETRY_S)
 
     async def read_me(self) -> wa.Me | None:
         """The phone number, read as soon as the page has synced; retried briefly while it is not there yet."""
