@@ -56,9 +56,9 @@ class LeaseKeeper:
     async def wipe_unheld(self, *, listed: set[str]) -> None:
         """Wipe the auth on disk of each session neither listed in the answer nor running here."""
         manager = self.manager
-        running = {sid for sid, session in manager.sessions.items() if session.active}
         for session_id in await asyncio.to_thread(manager.host.sessions_on_disk):
-            if session_id in listed or session_id in running:
+            session = manager.sessions.get(session_id)  # looked up now: a start may have come meanwhile
+            if session_id in listed or (session is not None and session.active):
                 continue
             await manager.host.wipe_auth(session_id)
             manager.auth_store.forget(session_id)
