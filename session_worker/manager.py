@@ -72,7 +72,7 @@ class SessionManager:
             wipe_auth=host.wipe_auth,
             store_auth=self.auth_sync.store_before_ready,
             new_page=lambda session_id: self._guarded(SessionPage(session_id=session_id, host=host, settings=settings)),
-            adopt_warm_page=lambda session_id: self._guarded(self.warm_pages and self.warm_pages.take(session_id)),
+            adopt_warm_page=lambda sid: self._guarded(self.warm_pages.take(sid) if self.warm_pages else None),
         )
         self._task = SessionTask(
             page_timeout_s=settings.page_timeout_s,
