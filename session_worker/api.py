@@ -1,8 +1,10 @@
 """The worker's HTTP API: signed session calls for the backend, unsigned health and metrics.
 
-Every ``/sessions`` request must carry a valid Standard Webhooks signature over method, path and body
-(:func:`shared.signing.verify_request`); its ``webhook-id`` is refused if seen in the last five minutes
-(session_worker/replays.py). Every error answers ``{"error": <short machine code>, "detail": <message>}``.
+Every ``/sessions`` request must carry a ``v1a`` Standard Webhooks signature by one of BACKEND_PUBLIC_KEYS over
+the command's content (:func:`shared.identity.command_content`: THIS worker's id, method, raw path with its query,
+body), so that a command signed for another worker is refused here; its ``webhook-id`` is refused if seen in the
+last ten minutes (session_worker/replays.py). Every error answers ``{"error": <short machine code>, "detail":
+<message>}``. ``/health`` and ``/metrics`` are not signed.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from session_worker.errors import SessionError
-from session_worker.keys import HOST, MANAGER, METRICS, REPLAYS, SETTINGS, WARM_PAGES
+from session_worker.keys import BACKEND, HOST, MANAGER, METRICS, REPLAYS, SETTINGS, WARM_PAGES
 from session_worker.replays import ReplayGuard
 from session_worker.session import Session
+from shared import identity
 from shared.events import PHONE_RE
-from shared.signing import VerificationError, verify_request
+from shared.signing import VerificationError
 
 log = logging.getLogger("session_worker.api")
 
@@ -36,9 +39,10 @@ async def signed_requests(request: web.Request, handler: Handler) -> web.StreamR
     if not request.path.startswith("/sessions"):
         return await handler(request)
     body = await request.read()
-    secrets = request.app[SETTINGS].hmac_secrets
+    settings = request.app[SETTINGS]
+    content = identity.command_content(settings.worker_id, request.method, request.raw_path, body)
     try:
-        request_id = verify_request(secrets, request.headers, request.method, request.raw_path, body)
+        request_id = identity.verify(settings.backend_public_keys, request.headers, content)
     except VerificationError as exc:
         log.warning("unsigned or badly signed request", extra={"path": request.path, "reason": exc.reason.value})
         return _error(401, exc.reason.value, exc.detail)
@@ -160,10 +164,15 @@ async def pairing_code(request: web.Request) -> web.Response:
 
 async def health(request: web.Request) -> web.Response:
     manager, settings = request.app[MANAGER], request.app[SETTINGS]
-    ready = request.app[HOST].ready
+    refusal = request.app[BACKEND].health()
+    browser_up = request.app[HOST].ready
+    ready = browser_up and refusal is None
+    cause = None if ready else (refusal["cause"] if refusal else "the browser is not available")
     body = {
         "live": True,
         "ready": ready,
+        "cause": cause,  # why it is not ready, for a person
+        "backend_refusal": refusal,  # the backend's last 401 to this worker, while it refuses it
         "worker_id": settings.worker_id,
         "layout": settings.layout.value,
         "sessions": manager.active_count,

@@ -7,16 +7,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import AsyncIterator, Coroutine
 
 import aiohttp
 from aiohttp import web
 
 from session_worker.api import setup_routes
+from session_worker.backend_auth import BackendStatus
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
 from session_worker.heartbeat import heartbeat_loop
-from session_worker.keys import DELIVERY, HOST, HTTP, LEASES, MANAGER, METRICS, SETTINGS, STORE, WARM_PAGES
+from session_worker.keys import BACKEND, DELIVERY, HOST, HTTP, LEASES, MANAGER, METRICS, SETTINGS, STORE, WARM_PAGES
 from session_worker.lease_keeper import LeaseKeeper
 from session_worker.manager import SessionManager
 from session_worker.metrics import Metrics
@@ -46,15 +48,20 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _http(app: web.Application) -> AsyncIterator[None]:
-    """One HTTP client for the webhooks and the heartbeats."""
-    async with aiohttp.ClientSession() as http:
+    """One HTTP client for the webhooks, the heartbeats and the auth states; it trusts BACKEND_CA_FILE's CAs for
+    the backend's TLS when that is set, the system's otherwise."""
+    ca_file = app[SETTINGS].backend_ca_file
+    connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=ca_file)) if ca_file else None
+    async with aiohttp.ClientSession(connector=connector) as http:
         app[HTTP] = http
         yield
 
 
 async def _delivery(app: web.Application) -> AsyncIterator[None]:
     """Webhook delivery: it resumes at once what the outbox still holds from before a restart."""
-    delivery = Delivery(settings=app[SETTINGS], store=app[STORE], http=app[HTTP], metrics=app[METRICS])
+    delivery = Delivery(
+        settings=app[SETTINGS], store=app[STORE], http=app[HTTP], metrics=app[METRICS], backend=app[BACKEND]
+    )
     app[DELIVERY] = delivery
     try:
         await delivery.start()
@@ -81,6 +88,7 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
     manager = SessionManager(
         settings=app[SETTINGS], store=app[STORE], delivery=app[DELIVERY], host=app[HOST], metrics=app[METRICS]
     )
+    manager.leases.highest = await app[STORE].session_epochs()  # what it has seen, before this start
     app[MANAGER] = manager
     app[LEASES] = LeaseKeeper(manager=manager)
     try:
@@ -146,6 +154,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics.create()
+    app[BACKEND] = BackendStatus()
     app.cleanup_ctx.extend([_store, _http, _delivery, _browser, _sessions, _warm_pages, _background])
     setup_routes(app)
     return app

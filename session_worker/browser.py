@@ -92,6 +92,10 @@ class BrowserHost:
         else:
             self.metrics.browser_up.set(1)
 
+    def begin_stop(self) -> None:
+        """A planned stop: the browser going away from now on is no crash (not relaunched, not reported)."""
+        self._closing = True
+
     async def close(self) -> None:
         self._closing = True
         if self._relaunch is not None:
@@ -221,6 +225,10 @@ class BrowserHost:
         if self.settings.layout is Layout.PROFILE:
             marker = self.session_dir(session_id) / LINKED_MARKER
             await asyncio.to_thread(write_atomically, marker, b"1\n")
+
+    def sessions_on_disk(self) -> list[str]:
+        """The sessions whose auth (or what is left of it) this worker's disk holds."""
+        return sorted(path.name for path in self.root.iterdir() if path.is_dir()) if self.root.is_dir() else []
 
     async def wipe_auth(self, session_id: str) -> None:
         directory = self.session_dir(session_id)

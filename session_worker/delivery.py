@@ -1,10 +1,13 @@
 """Webhook delivery: one loop per session, oldest event first, signed, retried until the backend answers.
 
 An event is in the outbox (on disk) before it is sent. The loop for a session sends its oldest pending event
-and moves on only when that event is settled: 2xx -> delivered; a 4xx other than 408/429 -> dead (logged
-loudly: retrying cannot fix it); anything else (5xx, 408, 429, a network error) -> retried with exponential
-backoff and jitter, or after ``Retry-After`` when the backend gives one. The ``webhook-id`` is the event id
-on every attempt, so the backend can take each event once.
+and moves on only when that event is settled: 2xx -> delivered; 409 ``stale_epoch`` or 403 ``not_lease_holder``,
+``worker_mismatch``, ``workspace_mismatch`` -> dead, and the session is fenced (it runs elsewhere now); another
+4xx other than 401/408/429 -> dead (logged loudly: retrying cannot fix it); 401 (the backend does not accept this
+worker's signature now: its key, its registration, its clock) -> kept, retried with backoff, and said in the log
+and in ``/health`` (session_worker/backend_auth.py); anything else (5xx, 408, 429, a network error) -> retried
+with exponential backoff and jitter, or after ``Retry-After`` when the backend gives one. The ``webhook-id`` is
+the event id on every attempt, so the backend can take each event once.
 """
 
 from __future__ import annotations
@@ -20,14 +23,14 @@ from collections.abc import Callable
 
 import aiohttp
 
+from session_worker.backend_auth import BackendStatus, error_code, event_headers, fences, read_at_most
 from session_worker.metrics import Metrics
 from session_worker.settings import Settings
 from session_worker.store import OutboxRow, Store
-from shared.signing import sign
 
 log = logging.getLogger("session_worker.delivery")
 
-RETRYABLE_4XX = frozenset({408, 429})
+RETRYABLE_4XX = frozenset({401, 408, 429})
 
 
 def backoff_s(*, attempts: int, base_s: float, max_s: float) -> float:
@@ -51,13 +54,22 @@ def retry_after_s(value: str | None, *, max_s: float) -> float | None:
 
 
 class Delivery:
-    def __init__(self, *, settings: Settings, store: Store, http: aiohttp.ClientSession, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        http: aiohttp.ClientSession,
+        metrics: Metrics,
+        backend: BackendStatus,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.http = http
         self.metrics = metrics
-        # Called with (session id, epoch) when the backend refuses an event as stale_epoch (409): the session
-        # moved to another worker, and this one must stop driving it (the manager's).
+        self.backend = backend
+        # Called with (session id, epoch) when the backend refuses an event as not of the session's lease (409
+        # stale_epoch, 403 not_lease_holder...): the session moved on, and this worker must stop driving it.
         self.on_fenced: Callable[[str, int], None] | None = None
         self._wakeups: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task] = {}
@@ -131,9 +143,8 @@ class Delivery:
 
     async def _attempt(self, row: OutboxRow) -> tuple[float | None, str]:
         """One POST. (None, "") when settled; (delay, error) to retry, delay -1 meaning "back off"."""
-        headers = sign(self.settings.hmac_secrets, row.event_id, int(time.time()), row.body)
-        headers["content-type"] = "application/json"
-        started = time.monotonic()
+        headers = event_headers(self.settings, row.event_id, row.body)
+        started, asked_at = time.monotonic(), time.time()
         try:
             async with self.http.post(
                 self.settings.backend_webhook_url,
@@ -141,23 +152,35 @@ class Delivery:
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=self.settings.webhook_timeout_s),
             ) as response:
-                status = response.status
+                status, answer_headers = response.status, response.headers
                 retry_after = response.headers.get("Retry-After")
-                text = (await response.text(errors="replace"))[:300]
+                answer = await read_at_most(response.content, 64 * 1024)  # an error's JSON: never more is needed
         except (aiohttp.ClientError, TimeoutError) as exc:
             return -1, f"{type(exc).__name__}: {exc}"
         elapsed_ms = int((time.monotonic() - started) * 1000)
+        text = answer[:300].decode(errors="replace")
         context = {"session_id": row.session_id, "event_id": row.event_id, "type": row.type, "status": status}
+        if status == 401:
+            self.backend.refused(
+                what="webhook", status=status, body=answer, headers=answer_headers, local_time=asked_at
+            )
+            self.metrics.deliveries.labels(outcome="retry").inc()
+            return -1, f"HTTP 401 {error_code(answer) or text}"
+        if status < 500 and status not in RETRYABLE_4XX:
+            self.backend.accepted()  # answered as this worker, whatever the answer
         if 200 <= status < 300:
             await self.store.outbox_mark(position=row.position, status="delivered")
             self.metrics.deliveries.labels(outcome="delivered").inc()
             log.info("webhook delivered", extra={**context, "elapsed_ms": elapsed_ms})
             return None, ""
-        if status == 409 and "stale_epoch" in text:
+        if fences(status, answer):
             await self.store.outbox_mark(position=row.position, status="dead", error=f"{status}: {text}")
             self.metrics.deliveries.labels(outcome="dead").inc()
             epoch = int(json.loads(row.body).get("epoch", 0))
-            log.warning("fenced: event of an old lease refused, not retried", extra={**context, "epoch": epoch})
+            log.warning(
+                "fenced: the backend says this lease is not the session's, event not retried",
+                extra={**context, "epoch": epoch, "error": error_code(answer)},
+            )
             if self.on_fenced is not None:
                 self.on_fenced(row.session_id, epoch)
             return None, ""

@@ -11,3 +11,7 @@ class SessionError(Exception):
         self.status = status
         self.code = code
         super().__init__(message)
+
+
+class WorkerStopping(Exception):
+    """A planned stop is under way: nothing more is reported (raised instead of writing an event)."""

@@ -11,13 +11,15 @@ import time
 
 import aiohttp
 
+from session_worker.backend_auth import event_headers, read_at_most
 from session_worker.lease_keeper import LeaseKeeper
 from session_worker.manager import SessionManager
 from session_worker.store import HEARTBEAT_KEY
 from shared.events import EventType, make_event
-from shared.signing import sign
 
 log = logging.getLogger("session_worker.heartbeat")
+
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # the leases of every session a worker may hold, with room to spare
 
 
 async def send_heartbeat(*, manager: SessionManager, leases: LeaseKeeper, http: aiohttp.ClientSession) -> bool:
@@ -36,8 +38,8 @@ async def send_heartbeat(*, manager: SessionManager, leases: LeaseKeeper, http: 
         },
     )
     body = event.to_json()
-    headers = {**sign(settings.hmac_secrets, event.id, int(time.time()), body), "content-type": "application/json"}
-    sent_at = time.monotonic()  # before it leaves: the leases it renews are measured from here
+    headers = event_headers(settings, event.id, body)
+    sent_at, asked_at = time.monotonic(), time.time()  # before it leaves: the leases it renews are measured from here
     try:
         async with http.post(
             settings.backend_webhook_url,
@@ -45,16 +47,21 @@ async def send_heartbeat(*, manager: SessionManager, leases: LeaseKeeper, http: 
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout_s),
         ) as response:
-            raw = await response.read()
+            raw = await read_at_most(response.content, MAX_ANSWER_BYTES)
+            if response.status == 401:
+                backend = manager.backend
+                backend.refused(what="heartbeat", status=401, body=raw, headers=response.headers, local_time=asked_at)
+                return False
             if response.status >= 300:
                 log.warning("heartbeat refused", extra={"status": response.status})
                 return False
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("heartbeat not delivered", extra={"error": f"{type(exc).__name__}: {exc}"})
         return False
+    manager.backend.accepted()
     try:
-        answer = json.loads(raw or b"{}")
-    except ValueError:
+        answer = json.loads(raw or b"{}") if len(raw) <= MAX_ANSWER_BYTES else None
+    except (ValueError, RecursionError):
         answer = None
     await leases.follow(answer, sent_at=sent_at)
     return True

@@ -4,6 +4,7 @@ session_worker/app.py that opens it, REPLAYS by session_worker/api.py's ``setup_
 import aiohttp
 from aiohttp import web
 
+from session_worker.backend_auth import BackendStatus
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
 from session_worker.lease_keeper import LeaseKeeper
@@ -16,6 +17,7 @@ from session_worker.warm_pages import WarmPagePool
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
+BACKEND = web.AppKey("backend", BackendStatus)
 STORE = web.AppKey("store", Store)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 DELIVERY = web.AppKey("delivery", Delivery)

@@ -1,7 +1,9 @@
 """The lease decisions (session_worker/leases.py) applied to this worker's sessions, through the manager.
 
 Each heartbeat's answer (session_worker/heartbeat.py) is followed: what it lists is started, renewed or
-released. Every second, a session whose lease could not be renewed in time is fenced ("lease expired, stopping
+released, a lease of an older epoch than one already seen is ignored, and the local auth of every session this
+worker no longer holds (not listed, not running) is wiped: a worker never keeps the credentials of a session that
+moved away. Every second, a session whose lease could not be renewed in time is fenced ("lease expired, stopping
 session"): its page closed, its auth kept, LEASE_EXPIRED reported once the backend is back.
 """
 
@@ -15,6 +17,8 @@ from typing import Any
 from session_worker.errors import SessionError
 from session_worker.leases import Held, InvalidAnswer, Plan, parse_answer, plan_answer, plan_fencing
 from session_worker.manager import SessionManager
+from session_worker.store import DesiredState
+from shared.events import DisconnectReason, SessionState
 
 log = logging.getLogger("session_worker.leases")
 
@@ -47,6 +51,18 @@ class LeaseKeeper:
         )
         await self.apply(plan)
         book.answered = True
+        await self.wipe_unheld(listed=set(parsed.leases))
+
+    async def wipe_unheld(self, *, listed: set[str]) -> None:
+        """Wipe the auth on disk of each session neither listed in the answer nor running here."""
+        manager = self.manager
+        for session_id in await asyncio.to_thread(manager.host.sessions_on_disk):
+            session = manager.sessions.get(session_id)  # looked up now: a start may have come meanwhile
+            if session_id in listed or (session is not None and session.active):
+                continue
+            await manager.host.wipe_auth(session_id)
+            manager.auth_store.forget(session_id)
+            log.warning("local auth wiped: the session is not this worker's", extra={"session_id": session_id})
 
     async def fence_loop(self) -> None:
         """Stop each session whose lease could not be renewed in time."""
@@ -59,6 +75,8 @@ class LeaseKeeper:
 
     async def apply(self, plan: Plan) -> None:
         manager = self.manager
+        for ignored in plan.ignored:
+            log.warning("lease ignored", extra={"session_id": ignored.session_id, "detail": ignored.why})
         for release in plan.release:
             session = manager.sessions.get(release.session_id)
             if session is None:
@@ -90,4 +108,19 @@ class LeaseKeeper:
                 continue
             detail = "the backend did not renew the lease in time"
             log.error("lease expired, stopping session", extra=session.log_extra(epoch=session.epoch, detail=detail))
-            await manager.fence(session_id)
+            await self.fence(session_id)
+
+    async def fence(self, session_id: str) -> None:
+        """Stop a session whose lease could not be renewed: page closed, auth kept, reported when the backend is
+        back (LEASE_EXPIRED; refused there if the session moved meanwhile)."""
+        manager = self.manager
+        manager.leases.valid_until.pop(session_id, None)
+        session = manager.sessions.get(session_id)
+        if session is None or not session.active:
+            return
+        manager.leases.fenced.add(session_id)
+        await manager.stop_task(session)
+        await session.end(
+            DisconnectReason.LEASE_EXPIRED, desired=DesiredState.STOPPED, state=SessionState.STOPPED, note="fenced"
+        )
+        manager.forget(session, released=False)  # its lease may still be its own: the next answer restarts it

@@ -10,11 +10,14 @@ heartbeat, which lists every lease it holds (:func:`parse_answer`). It runs exac
   started, its auth fetched from the backend first when the lease says ``restore``;
 - a session it runs that is not listed (it moved to another worker), or is listed with a newer epoch, is
   released, and its local auth forgotten (the backend's copy is the truth);
-- each listed session it runs at that epoch is renewed until ``sent_at + lease_ttl_s - LEASE_SAFETY_MARGIN_S``,
-  ``sent_at`` being when the heartbeat LEFT: the backend measures the lease from when it arrived, so this
-  deadline is always earlier than the backend's.
+- each listed session it runs at that epoch is renewed until ``sent_at + expires_in_ms / 1000 -
+  LEASE_SAFETY_MARGIN_S``, ``sent_at`` being when the heartbeat LEFT and ``expires_in_ms`` what was left of that
+  lease when the backend answered: measured from earlier than the backend's answer, this deadline is always
+  earlier than the backend's.
 A session started after the heartbeat left is left alone: the answer may not know it yet. An answer without a
-valid ``leases`` object changes nothing.
+valid ``leases`` object (each lease with its ``expires_in_ms``) changes nothing. A lease of an older epoch than
+the highest this worker has seen for that session (``LeaseBook.highest``, kept on disk across restarts) is
+ignored: it comes from before a newer grant.
 
 Fencing (:func:`plan_fencing`): a session past its deadline (the backend could not be reached to renew it) is
 stopped, its page closed, its auth kept; another worker may take it once the backend's lease runs out, never
@@ -39,14 +42,14 @@ class Lease:
 
     epoch: int
     workspace_id: str
+    expires_in_s: float  # what was left of it when the backend answered
     restore: bool = False  # the backend holds the session's auth state: fetch it before opening
 
 
 @dataclasses.dataclass(frozen=True)
 class Answer:
-    """A heartbeat's answer: every lease this worker holds, each running ``ttl_s`` from when the heartbeat left."""
+    """A heartbeat's answer: every lease this worker holds."""
 
-    ttl_s: float
     leases: Mapping[str, Lease]
 
 
@@ -66,6 +69,7 @@ class LeaseBook:
     valid_until: dict[str, float] = dataclasses.field(default_factory=dict)  # session id -> monotonic deadline
     fenced: set[str] = dataclasses.field(default_factory=set)  # stopped for lack of renewal: restarted if listed
     released: dict[str, int] = dataclasses.field(default_factory=dict)  # session id -> the epoch it was let go at
+    highest: dict[str, int] = dataclasses.field(default_factory=dict)  # session id -> the highest epoch seen
     answered: bool = False  # a heartbeat's answer was applied: what this worker must run has been started
 
 
@@ -87,13 +91,14 @@ class Release:
 @dataclasses.dataclass(frozen=True)
 class Plan:
     """What to do, in this order: release, renew (session id -> new deadline), start, fence; ``forget``: the
-    deadlines of sessions that no longer run."""
+    deadlines of sessions that no longer run; ``ignored``: leases of an older epoch than one already seen."""
 
     release: tuple[Release, ...] = ()
     renew: Mapping[str, float] = dataclasses.field(default_factory=dict)
     start: tuple[Start, ...] = ()
     fence: tuple[str, ...] = ()
     forget: tuple[str, ...] = ()
+    ignored: tuple[Release, ...] = ()
 
 
 def deadline(*, sent_at: float, lasts_s: float, margin_s: float) -> float:
@@ -101,33 +106,39 @@ def deadline(*, sent_at: float, lasts_s: float, margin_s: float) -> float:
     return sent_at + lasts_s - margin_s
 
 
+def stale(epoch: int, *, highest: int) -> bool:
+    """Whether a command or a lease of ``epoch`` comes from before a newer grant this worker has seen."""
+    return epoch < highest
+
+
 def parse_answer(answer: Any) -> Answer:
-    """The leases of a heartbeat's answer (``{"lease_ttl_s", "leases": {session_id: {"epoch", "workspace_id",
-    "restore"}}}``); InvalidAnswer when it lists none validly."""
+    """The leases of a heartbeat's answer (``{"leases": {session_id: {"epoch", "workspace_id", "restore",
+    "expires_in_ms"}}}``; its ``lease_ttl_s`` is not read); InvalidAnswer when it lists none validly."""
     if not isinstance(answer, dict):
         raise InvalidAnswer("the answer is not a JSON object")
-    leases, ttl = answer.get("leases"), answer.get("lease_ttl_s")
+    leases = answer.get("leases")
     if not isinstance(leases, dict):
         raise InvalidAnswer("no leases object")
-    if not _is_number(ttl) or ttl <= 0:
-        raise InvalidAnswer(f"lease_ttl_s must be a number of seconds > 0, got {ttl!r}")
     parsed = {}
     for session_id, lease in leases.items():
         if not isinstance(lease, dict):
             raise InvalidAnswer(f"lease {session_id!r} is not an object")
         epoch, workspace_id, restore = lease.get("epoch"), lease.get("workspace_id"), lease.get("restore", False)
-        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        expires_in_ms = lease.get("expires_in_ms")
+        if not _is_count(epoch):
             raise InvalidAnswer(f"lease {session_id!r}: epoch must be an integer >= 0")
         if not isinstance(workspace_id, str | int) or isinstance(workspace_id, bool):
             raise InvalidAnswer(f"lease {session_id!r}: workspace_id must be a string")
         if not isinstance(restore, bool):
             raise InvalidAnswer(f"lease {session_id!r}: restore must be true or false")
-        parsed[session_id] = Lease(epoch=epoch, workspace_id=str(workspace_id), restore=restore)
-    return Answer(ttl_s=float(ttl), leases=parsed)
+        if not _is_count(expires_in_ms):
+            raise InvalidAnswer(f"lease {session_id!r}: expires_in_ms must be an integer >= 0")
+        parsed[session_id] = Lease(epoch, str(workspace_id), expires_in_ms / 1000, restore=restore)
+    return Answer(leases=parsed)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def plan_answer(
@@ -141,12 +152,20 @@ def plan_answer(
 ) -> Plan:
     """What to do so that this worker runs exactly the leases of ``answer``, to a heartbeat that left at
     ``sent_at`` (``now`` and ``sent_at`` on the monotonic clock)."""
-    leases = answer.leases
+    ignored = tuple(
+        Release(session_id, f"epoch {lease.epoch} is older than {book.highest[session_id]}, already seen")
+        for session_id, lease in answer.leases.items()
+        if stale(lease.epoch, highest=book.highest.get(session_id, 0))
+    )
+    old = {i.session_id for i in ignored}
+    leases = {sid: lease for sid, lease in answer.leases.items() if sid not in old}
     release = []
     for session_id, session in held.items():
         lease = leases.get(session_id)
-        if not session.active or session.started_at >= sent_at:
-            continue  # started after the heartbeat left: the answer may not know it yet
+        if not session.active or session.started_at >= sent_at or session_id in old:
+            # Started after the heartbeat left (the answer may not know it yet), or listed under an older lease
+            # than it runs under (not renewed: fenced when its deadline comes).
+            continue
         if lease is None or lease.epoch > session.epoch:
             why = "moved to another worker" if lease is None else f"a newer lease (epoch {lease.epoch})"
             release.append(Release(session_id, why))
@@ -157,16 +176,16 @@ def plan_answer(
     for session_id, lease in leases.items():
         session = None if session_id in releasing else held.get(session_id)
         if session is not None and session.active and session.epoch == lease.epoch:
-            renew[session_id] = deadline(sent_at=sent_at, lasts_s=answer.ttl_s, margin_s=margin_s)
+            renew[session_id] = deadline(sent_at=sent_at, lasts_s=lease.expires_in_s, margin_s=margin_s)
             continue
         restartable = session is None or lease.epoch > session.epoch or session_id in book.fenced
         if (session is not None and session.active) or not restartable:
             continue
         if lease.epoch <= released.get(session_id, -1):
             continue  # let go (it is moving): listed only until the backend's move commits
-        lease_s = max(0.0, answer.ttl_s - (now - sent_at))
+        lease_s = max(0.0, lease.expires_in_s - (now - sent_at))
         start.append(Start(session_id, lease.workspace_id, lease.epoch, fetch_auth=lease.restore, lease_s=lease_s))
-    return Plan(release=tuple(release), renew=renew, start=tuple(start))
+    return Plan(release=tuple(release), renew=renew, start=tuple(start), ignored=ignored)
 
 
 def plan_fencing(*, held: Mapping[str, Held], book: LeaseBook, now: float) -> Plan:

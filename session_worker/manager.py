@@ -21,8 +21,8 @@ from session_worker.auth_store import AuthStore
 from session_worker.auth_sync import AuthSync
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
-from session_worker.errors import SessionError
-from session_worker.leases import LeaseBook, deadline
+from session_worker.errors import SessionError, WorkerStopping
+from session_worker.leases import LeaseBook, deadline, stale
 from session_worker.metrics import Metrics
 from session_worker.page import SessionPage
 from session_worker.session import Session, SessionServices
@@ -50,10 +50,12 @@ class SessionManager:
         self.metrics = metrics
         self.sessions: dict[str, Session] = {}
         self.releasing: set[str] = set()  # sessions being let go to another worker: not reported in heartbeats
+        self.stopping = False  # a planned stop (SIGTERM, Ctrl-C): the browser going away is no crash
         self.leases = LeaseBook()
-        self.auth_store = AuthStore(settings=settings, http=delivery.http, host=host)
+        self.backend = delivery.backend
+        self.auth_store = AuthStore(settings=settings, http=delivery.http, host=host, backend=delivery.backend)
         self.auth_sync = AuthSync(
-            store=self.auth_store, host=host, let_go=lambda s: self._forget(s, released=True), on_fenced=self._on_fenced
+            store=self.auth_store, host=host, let_go=lambda s: self.forget(s, released=True), on_fenced=self._on_fenced
         )
         self.warm_pages: WarmPagePool | None = None  # set by the app once the pool is up
         self._tasks: dict[str, asyncio.Task] = {}
@@ -69,17 +71,25 @@ class SessionManager:
             has_auth=host.has_auth,
             wipe_auth=host.wipe_auth,
             store_auth=self.auth_sync.store_before_ready,
-            new_page=lambda session_id: SessionPage(session_id=session_id, host=host, settings=settings),
-            adopt_warm_page=lambda session_id: self.warm_pages.take(session_id) if self.warm_pages else None,
+            new_page=lambda session_id: self._guarded(SessionPage(session_id=session_id, host=host, settings=settings)),
+            adopt_warm_page=lambda sid: self._guarded(self.warm_pages.take(sid) if self.warm_pages else None),
         )
         self._task = SessionTask(
             page_timeout_s=settings.page_timeout_s,
             crash_restart_limit=settings.crash_restart_limit,
             browser_ready=lambda: host.ready,
             count_restart=lambda cause: metrics.restarts.labels(cause=cause).inc(),
+            stopping=lambda: self.stopping,
         )
         host.on_browser_lost = self._on_browser_lost
         delivery.on_fenced = self._on_fenced
+
+    def _guarded(self, page: SessionPage | None) -> SessionPage | None:
+        """A session's page holds its lease's deadline (session_worker/page_deadline.py), from now on."""
+        if page is not None and page.session_id is not None:
+            page.lease_until = lambda sid=page.session_id: self.leases.valid_until.get(sid)
+            page.follow_lease()  # an adopted warm page is open already; a new one pushes at its open
+        return page
 
     @property
     def active_count(self) -> int:
@@ -105,7 +115,10 @@ class SessionManager:
             self.metrics.sessions.labels(state=state.value).set(counts.get(state, 0))
 
     async def _emit(self, session: SessionLife, type: EventType, data: dict[str, Any]) -> Event:
-        """Write the session's event to the outbox (it takes the next sequence) and wake its delivery."""
+        """Write the session's event to the outbox (it takes the next sequence) and wake its delivery; nothing
+        during a planned stop."""
+        if self.stopping:
+            raise WorkerStopping(f"not reported: {type.value} of {session.session_id}")
         event = await self.store.event_enqueue(
             type=type.value,
             session_id=session.session_id,
@@ -123,12 +136,12 @@ class SessionManager:
             raise SessionError(404, "unknown_session", f"no session {session_id} on this worker")
         return session
 
-    def _check_epoch(self, session: Session, epoch: int | None) -> None:
-        """A command of an older lease than the one the session runs under comes from before a move: refused."""
-        if epoch is not None and epoch < session.epoch:
-            raise SessionError(
-                409, "stale_epoch", f"session {session.session_id} runs under epoch {session.epoch}, not {epoch}"
-            )
+    def _check_epoch(self, session_id: str, epoch: int | None, running: int = 0) -> None:
+        """A command of an older lease than one already seen for the session (running, or remembered on disk)
+        comes from before a newer grant: refused."""
+        highest = max(running, self.leases.highest.get(session_id, 0))
+        if epoch is not None and stale(epoch, highest=highest):
+            raise SessionError(409, "stale_epoch", f"session {session_id} has a lease of epoch {highest}, not {epoch}")
 
     # -- what the backend asks ---------------------------------------------------------------------------------
 
@@ -151,8 +164,7 @@ class SessionManager:
             raise SessionError(409, "stale_epoch", f"session {session_id} was released at epoch {epoch} or later")
         async with self._lock:
             existing = self.sessions.get(session_id)
-            if existing is not None:
-                self._check_epoch(existing, epoch)
+            self._check_epoch(session_id, epoch, existing.epoch if existing is not None else 0)
             if existing is not None and existing.active and existing.epoch == epoch:
                 return existing, False
             if existing is not None and existing.active:  # a newer lease of a session it still runs
@@ -162,8 +174,9 @@ class SessionManager:
             if not self.host.ready:
                 raise SessionError(503, "browser_down", "the browser is not available")
             record = await self.store.session_upsert(
-                session_id=session_id, workspace_id=workspace_id, desired=DesiredState.RUNNING
+                session_id=session_id, workspace_id=workspace_id, desired=DesiredState.RUNNING, epoch=epoch
             )
+            self.leases.highest[session_id] = max(epoch, self.leases.highest.get(session_id, 0))
             session = Session(
                 services=self._services,
                 session_id=session_id,
@@ -183,8 +196,8 @@ class SessionManager:
     async def stop(self, session_id: str, *, epoch: int | None = None) -> Session:
         """Stop the session on request: its auth kept."""
         session = self.get(session_id)
-        self._check_epoch(session, epoch)
-        await self._cancel(session)
+        self._check_epoch(session_id, epoch, session.epoch)
+        await self.stop_task(session)
         await session.end(
             DisconnectReason.STOPPED,
             desired=DesiredState.STOPPED,
@@ -197,8 +210,8 @@ class SessionManager:
     async def logout(self, session_id: str, *, epoch: int | None = None) -> Session:
         """Log the device out on WhatsApp (if its page is up) and wipe the session's auth."""
         session = self.get(session_id)
-        self._check_epoch(session, epoch)
-        await self._cancel(session)
+        self._check_epoch(session_id, epoch, session.epoch)
+        await self.stop_task(session)
         await session.log_out()
         return session
 
@@ -207,17 +220,17 @@ class SessionManager:
         the backend under its lease when ``upload`` (a drain), then forget the local copy. No event: the move is
         the backend's (an event now could land after the session's new lease and be refused anyway)."""
         session = self.get(session_id)
-        self._check_epoch(session, epoch)
+        self._check_epoch(session_id, epoch, session.epoch)
         self.releasing.add(session_id)
         try:
-            await self._cancel(session)
+            await self.stop_task(session)
             await session.leave(note="released", save=upload)
             self.leases.valid_until.pop(session_id, None)
             if upload and not await self.auth_sync.store_final(session):
                 raise SessionError(503, "backend_unreachable", "the final auth state could not be stored")
             await self.host.wipe_auth(session_id)
             self.auth_store.forget(session_id)
-            self._forget(session, released=True)
+            self.forget(session, released=True)
         finally:
             self.releasing.discard(session_id)
         log.info("session released", extra=session.log_extra(epoch=session.epoch))
@@ -229,22 +242,11 @@ class SessionManager:
         """The session's lease runs until ``until`` (monotonic): it is fenced then unless renewed again."""
         self.leases.valid_until[session_id] = until
         self.leases.fenced.discard(session_id)
-
-    async def fence(self, session_id: str) -> None:
-        """Stop a session whose lease could not be renewed: page closed, auth kept, reported when the backend is
-        back (LEASE_EXPIRED; refused there if the session moved meanwhile)."""
-        self.leases.valid_until.pop(session_id, None)
         session = self.sessions.get(session_id)
-        if session is None or not session.active:
-            return
-        self.leases.fenced.add(session_id)
-        await self._cancel(session)
-        await session.end(
-            DisconnectReason.LEASE_EXPIRED, desired=DesiredState.STOPPED, state=SessionState.STOPPED, note="fenced"
-        )
-        self._forget(session, released=False)  # its lease may still be its own: the next answer restarts it
+        if session is not None and session.page is not None:
+            session.page.follow_lease()
 
-    def _forget(self, session: SessionLife, *, released: bool) -> None:
+    def forget(self, session: SessionLife, *, released: bool) -> None:
         """This worker no longer holds the session: it is not reported in heartbeats any more (a report of it
         STOPPED would read as "it stopped" to the backend while it moves), and a released lease is never
         started again (only a newer one)."""
@@ -265,11 +267,13 @@ class SessionManager:
     # -- the sessions' tasks -----------------------------------------------------------------------------------
 
     async def _run(self, session: Session) -> None:
-        if session.fetch_auth and not await self.auth_sync.fetch(session):
-            return
-        await self._task.run(session)
+        with contextlib.suppress(WorkerStopping):
+            if session.fetch_auth and not await self.auth_sync.fetch(session):
+                return
+            await self._task.run(session)
 
-    async def _cancel(self, session: Session) -> None:
+    async def stop_task(self, session: Session) -> None:
+        """Cancel the session's task (its page, if any, stays open for the caller to close)."""
         task = self._tasks.pop(session.session_id, None)
         if task is not None and not task.done():
             task.cancel()
@@ -281,10 +285,16 @@ class SessionManager:
             if session.active and session.page is not None:
                 session.page.report("closed")
 
-    async def close(self) -> None:
-        """The worker is stopping: every session keeps its auth, and runs again from its lease."""
-        await asyncio.gather(*(self._shutdown(session) for session in self.sessions.values()), return_exceptions=True)
+    def begin_stop(self) -> None:
+        """A planned stop (SIGTERM, Ctrl-C): a page or browser going away from now on is no crash, and not reported
+        (the backend keeps the sessions as they are; the restarted worker restores them from its leases)."""
+        self.stopping = True
+        self.host.begin_stop()
 
-    async def _shutdown(self, session: Session) -> None:
-        await self._cancel(session)
-        await session.close_page(save=True)
+    async def close(self) -> None:
+        """The worker is stopping: the sessions' tasks first (nothing more is reported), then their pages (every
+        session keeps its auth, and runs again from its lease)."""
+        self.begin_stop()
+        sessions = list(self.sessions.values())
+        await asyncio.gather(*(self.stop_task(session) for session in sessions), return_exceptions=True)
+        await asyncio.gather(*(session.close_page(save=True) for session in sessions), return_exceptions=True)

@@ -1,10 +1,11 @@
 """One session's browser context and WhatsApp Web page, as Playwright drives them.
 
 :meth:`SessionPage.open` opens the context with the session's kept auth, registers the binding and the init
-script of :mod:`session_worker.whatsapp_web` (on the context, so that they survive the page's own reloads)
-and loads the page. From then on the page's reports queue up, in order, for :meth:`SessionPage.next_report`,
-and so do a crash of the page (``crash``) and a closed context (``closed``). Each page has its own queue: what
-a page that was left still reports is dropped with it. What a report means is
+script of :mod:`session_worker.whatsapp_web` and the lease's deadline guard of :mod:`session_worker.page_deadline`
+(on the context, so that they survive the page's own reloads), loads the page and gives it its lease's deadline
+(again at every renewal: :meth:`SessionPage.follow_lease`). From then on the page's reports queue up, in order,
+for :meth:`SessionPage.next_report`, and so do a crash of the page (``crash``) and a closed context (``closed``).
+Each page has its own queue: what a page that was left still reports is dropped with it. What a report means is
 :mod:`session_worker.session`'s business; what the page is, :mod:`session_worker.whatsapp_web`'s.
 """
 
@@ -19,11 +20,13 @@ from typing import Any
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from session_worker import page_deadline
 from session_worker import whatsapp_web as wa
 from session_worker.browser import BrowserHost
 from session_worker.settings import Settings
 
 CLOSE_TIMEOUT_S = 10
+DEADLINE_RETRY_S = 0.5  # a lease deadline the page could not take (between two documents) is pushed again
 
 
 class SessionPage:
@@ -34,7 +37,12 @@ class SessionPage:
         self.context: BrowserContext | None = None
         self.page: Page | None = None
         self.watcher: Callable[[str, Any], None] | None = None  # the warm page pool's, while the page is there
+        # When the session's lease ends unless renewed (the worker's deadline, monotonic); None: no lease (a warm
+        # page, a session started without one), the page is not guarded.
+        self.lease_until: Callable[[], float | None] = lambda: None
         self._reports: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._pushing: asyncio.Task | None = None
+        self._push_again = False
 
     def report(self, kind: str, data: Any = None) -> None:
         """Queue a report: the page's own, or the worker's about the page (crash, closed, connection_check)."""
@@ -59,11 +67,38 @@ class SessionPage:
         self.context = context
         await context.expose_binding(wa.BINDING, lambda _source, kind, data=None: self.report(kind, data))
         await context.add_init_script(script=wa.INIT_SCRIPT)
+        await context.add_init_script(script=page_deadline.INIT_SCRIPT)
         context.on("close", lambda _context: self.report("closed"))
         page = context.pages[0] if context.pages else await context.new_page()
         page.on("crash", lambda _page: self.report("crash"))
         self.page = page
         await page.goto(self.settings.wa_web_url, wait_until="domcontentloaded")
+        await self._push_deadline()
+
+    def follow_lease(self) -> None:
+        """Give the page its lease's current deadline (in the background, one push at a time, the latest last)."""
+        if self._pushing is not None and not self._pushing.done():
+            self._push_again = True
+        elif self.page is not None:
+            self._pushing = asyncio.create_task(self._push_deadline(), name=f"deadline:{self.session_id}")
+
+    async def _push_deadline(self) -> None:
+        """Push until the page has the latest deadline; a page between two documents is tried again shortly (its
+        sessionStorage still holds the previous deadline meanwhile), until that deadline has passed."""
+        while True:
+            self._push_again = False
+            until, page = self.lease_until(), self.page
+            if until is None or page is None or time.monotonic() >= until:
+                return
+            deadline_ms = page_deadline.page_deadline_ms(until, margin_s=self.settings.lease_safety_margin_s)
+            try:
+                pushed = await asyncio.wait_for(page_deadline.push(page, deadline_ms), self.settings.page_timeout_s)
+            except (PlaywrightError, TimeoutError):
+                pushed = False
+            if pushed and not self._push_again:
+                return
+            if not pushed:
+                await asyncio.sleep(DEADLINE_RETRY_S)
 
     async def read_me(self) -> wa.Me | None:
         """The phone number, read as soon as the page has synced; retried briefly while it is not there yet."""
@@ -105,6 +140,8 @@ class SessionPage:
     async def close(self) -> None:
         """Close the context (and its page); whatever it still reports is the caller's to ignore."""
         context, self.context, self.page = self.context, None, None
+        if self._pushing is not None:
+            self._pushing.cancel()
         if context is not None:
             with contextlib.suppress(PlaywrightError, TimeoutError):
                 await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)

@@ -34,6 +34,7 @@ class SessionTask:
     crash_restart_limit: int  # CRASH_RESTART_LIMIT
     browser_ready: Callable[[], bool]  # whether the browser is up (a page error then is the page's own)
     count_restart: Callable[[str], None]  # a restart after a crash, by cause (the metric)
+    stopping: Callable[[], bool]  # a planned stop is under way: what goes wrong now is its doing, not reported
 
     async def run(self, session: Session) -> None:
         restarts: list[float] = []  # when the recent restarts happened
@@ -41,22 +42,14 @@ class SessionTask:
             try:
                 await self._consume(session, await session.open_page())
                 return
-            except PageLost as lost:
-                cause = str(lost)
             except asyncio.CancelledError:
                 raise
-            except TimeoutError as exc:
-                await session.fail("PAGE_TIMEOUT", str(exc) or "a page operation timed out")
-                return
-            except PlaywrightError as exc:
-                if self.browser_ready() and session.page is not None and session.page.is_open:
-                    await session.fail("BROWSER_ERROR", exc.message.splitlines()[0] if exc.message else repr(exc))
-                    return
-                cause = "page_gone"
             except Exception as exc:
-                log.exception("session failed", extra=session.log_extra())
-                await session.fail("INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
-                return
+                if self.stopping():
+                    return  # the stop closed the page or the browser under the session: no crash, nothing sent
+                cause = await self._settle(session, exc)
+                if cause is None:
+                    return
             now = time.monotonic()
             restarts = [at for at in restarts if now - at < CRASH_WINDOW_S]
             await session.lose_page(cause=cause, recent_restarts=len(restarts))
@@ -66,6 +59,23 @@ class SessionTask:
             restarts.append(now)
             self.count_restart(cause)
             session.restart(cause=cause, restarts=len(restarts))
+
+    async def _settle(self, session: Session, error: Exception) -> str | None:
+        """What an error of the session's page means: the cause of a lost page (opened again), or None when the
+        session failed (reported)."""
+        if isinstance(error, PageLost):
+            return str(error)
+        if isinstance(error, TimeoutError):
+            await session.fail("PAGE_TIMEOUT", str(error) or "a page operation timed out")
+            return None
+        if isinstance(error, PlaywrightError):
+            if self.browser_ready() and session.page is not None and session.page.is_open:
+                await session.fail("BROWSER_ERROR", error.message.splitlines()[0] if error.message else repr(error))
+                return None
+            return "page_gone"
+        log.error("session failed", extra=session.log_extra(), exc_info=error)
+        await session.fail("INTERNAL_ERROR", f"{type(error).__name__}: {error}")
+        return None
 
     async def _consume(self, session: Session, page: SessionPage) -> None:
         """Hand the page's reports to the session until it ends; the page must boot within PAGE_TIMEOUT_S."""

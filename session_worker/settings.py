@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared.signing import SecretError, parse_secrets
+from shared import identity
 
 
 class SettingsError(ValueError):
@@ -83,11 +84,28 @@ def _boolean(name: str, raw: str) -> bool:
     return raw in ("True", "true", "1")
 
 
-def _secrets(name: str, raw: str) -> list[str]:
+def _keys(*, private: bool) -> Callable[[str, str], list[str]]:
+    """One key, or two separated by spaces during a rotation (``whsk_`` private, ``whpk_`` public)."""
+
+    def parse(name: str, raw: str) -> list[str]:
+        try:
+            keys = identity.parse_keys(raw, private=private)
+        except ValueError as exc:
+            raise SettingsError(name, str(exc)) from None  # the value itself is never echoed
+        if len(keys) > 2:
+            raise SettingsError(name, f"one key, or two during a rotation, not {len(keys)}")
+        return keys
+
+    return parse
+
+
+def _ca_file(name: str, raw: str) -> Path:
+    """A CA bundle (PEM) that must load: a typo fails at start, not at the first request."""
     try:
-        return parse_secrets(raw)
-    except SecretError as exc:
-        raise SettingsError(name, str(exc)) from None  # the value itself is never echoed
+        ssl.create_default_context(cafile=raw)
+    except (OSError, ssl.SSLError) as exc:
+        raise SettingsError(name, f"cannot load {raw!r} as a CA bundle: {exc}") from None
+    return Path(raw)
 
 
 def _worker_id(name: str, raw: str) -> str:
@@ -108,13 +126,25 @@ def _env(variable: str, parse: Callable[[str, str], Any], *, hint: str = "") -> 
     return {"variable": variable, "parse": parse, "hint": hint}
 
 
-WHSEC_FORMAT = " (whsec_ + base64; several separated by spaces to rotate)"
+PRIVATE_KEY_FORMAT = " (this worker's private key, whsk_ + base64; two separated by a space to rotate)"
+PUBLIC_KEY_FORMAT = " (the backend's command key, whpk_ + base64; two separated by a space to rotate)"
+# Variables of older versions that must not be set any more: what replaces each.
+RETIRED = {
+    "WHATSAPP_HMAC_SECRET": "is no longer used: each worker signs with its own key, WORKER_SIGNING_KEY (whsk_...), "
+    "and checks the backend's commands with BACKEND_PUBLIC_KEYS (whpk_...); remove it (docs/worker.md)",
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
     backend_webhook_url: str = field(metadata=_env("BACKEND_WEBHOOK_URL", _url))
-    hmac_secrets: list[str] = field(repr=False, metadata=_env("WHATSAPP_HMAC_SECRET", _secrets, hint=WHSEC_FORMAT))
+    signing_keys: list[str] = field(
+        repr=False, metadata=_env("WORKER_SIGNING_KEY", _keys(private=True), hint=PRIVATE_KEY_FORMAT)
+    )
+    backend_public_keys: list[str] = field(
+        metadata=_env("BACKEND_PUBLIC_KEYS", _keys(private=False), hint=PUBLIC_KEY_FORMAT)
+    )
+    backend_ca_file: Path | None = field(default=None, metadata=_env("BACKEND_CA_FILE", _ca_file))
     wa_web_url: str = field(default="https://web.whatsapp.com/", metadata=_env("WA_WEB_URL", _url))
     chromium_path: str = field(default="/usr/bin/chromium", metadata=_env("CHROMIUM_PATH", _text))
     session_data_dir: Path = field(default=Path("var/sessions"), metadata=_env("SESSION_DATA_DIR", _path))
@@ -153,6 +183,9 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        for variable, replaced in RETIRED.items():
+            if env.get(variable):
+                raise SettingsError(variable, replaced)
         values = {}
         for setting in dataclasses.fields(cls):
             variable, parse = setting.metadata["variable"], setting.metadata["parse"]

@@ -2,7 +2,8 @@
 
 - ``sessions``: every session this worker was told to run, its workspace, what it was last left as
   (``desired``, a :class:`DesiredState`: a record for the operator; what runs after a restart is what the
-  leases say, session_worker/leases.py) and its event ``sequence``, which only grows.
+  leases say, session_worker/leases.py), its event ``sequence``, which only grows, and the highest lease
+  epoch this worker has seen for it (``highest_epoch``: anything older is refused, after a restart too).
 - ``outbox``: every event, written (and fsynced) before anything is sent; rows leave ``pending`` for
   ``delivered`` or ``dead`` (a 4xx that retrying cannot fix).
 
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     workspace_id TEXT NOT NULL,
     desired TEXT NOT NULL DEFAULT '{DesiredState.RUNNING}',
     sequence INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    highest_epoch INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS outbox (
     position INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -108,6 +110,9 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+        if "highest_epoch" not in columns:  # a store made before epochs were kept
+            db.execute("ALTER TABLE sessions ADD COLUMN highest_epoch INTEGER NOT NULL DEFAULT 0")
         self._db = db
 
     def _close(self) -> None:
@@ -122,14 +127,18 @@ class Store:
 
     # -- sessions -------------------------------------------------------------------------------------------
 
-    async def session_upsert(self, *, session_id: str, workspace_id: str, desired: DesiredState) -> SessionRecord:
-        return await self._run(self._session_upsert, session_id, workspace_id, desired)
+    async def session_upsert(
+        self, *, session_id: str, workspace_id: str, desired: DesiredState, epoch: int = 0
+    ) -> SessionRecord:
+        """Record the session, and ``epoch`` as seen (its highest epoch only grows)."""
+        return await self._run(self._session_upsert, session_id, workspace_id, desired, epoch)
 
-    def _session_upsert(self, session_id: str, workspace_id: str, desired: DesiredState) -> SessionRecord:
+    def _session_upsert(self, session_id: str, workspace_id: str, desired: DesiredState, epoch: int) -> SessionRecord:
         self.db.execute(
-            "INSERT INTO sessions (session_id, workspace_id, desired, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (session_id) DO UPDATE SET workspace_id = excluded.workspace_id, desired = excluded.desired",
-            (session_id, workspace_id, desired.value, time.time()),
+            "INSERT INTO sessions (session_id, workspace_id, desired, created_at, highest_epoch) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET workspace_id = excluded.workspace_id, "
+            "desired = excluded.desired, highest_epoch = max(highest_epoch, excluded.highest_epoch)",
+            (session_id, workspace_id, desired.value, time.time(), epoch),
         )
         found = self._session_get(session_id)
         assert found is not None
@@ -139,6 +148,13 @@ class Store:
         await self._run(
             lambda: self.db.execute("UPDATE sessions SET desired = ? WHERE session_id = ?", (desired.value, session_id))
         )
+
+    async def session_epochs(self) -> dict[str, int]:
+        """The highest lease epoch seen of every session that has one."""
+        rows = await self._run(
+            lambda: self.db.execute("SELECT session_id, highest_epoch FROM sessions WHERE highest_epoch > 0").fetchall()
+        )
+        return dict(rows)
 
     async def session_get(self, session_id: str) -> SessionRecord | None:
         return await self._run(self._session_get, session_id)

@@ -1,7 +1,9 @@
-"""Fixtures for the worker's tests: a signed webhook receiver (tests/harness/receiver.py; a bad signature
-fails the test; it answers heartbeats with leases, as the backend), the simulator, and real workers.
-``start_worker()`` runs the real worker app, through its factory, on an ephemeral port, with the real
-Chromium, against the simulator.
+"""Fixtures for the worker's tests: a fake backend (tests/harness/receiver.py: it authenticates every request of
+a worker by its key, and a refusal fails the test unless the test clears ``bad_signatures``; it answers
+heartbeats with leases, as the backend), the simulator, and real workers. ``start_worker()`` runs the real worker
+app, through its factory, on an ephemeral port, with the real Chromium, against the simulator; each worker id has
+its own key pair (``worker_keys``), registered with the receiver, and holds the receiver's command key, with which
+the tests sign their commands (``RunningWorker.call``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from aiohttp import web
 from session_worker.app import create_app
 from session_worker.keys import MANAGER
 from session_worker.settings import Layout, Settings
-from shared.signing import new_secret, sign_request
+from shared import identity
 from simulator.testing import RunningSimulator, running_simulator
 from tests.harness.receiver import WebhookReceiver
 
@@ -47,8 +49,7 @@ class RunningWorker:
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         """A signed API call; (status, decoded JSON or raw bytes)."""
         raw = b"" if body is None else json.dumps(body).encode()
-        headers = sign_request(self.settings.hmac_secrets, method, path, raw)
-        headers["content-type"] = "application/json"
+        headers = command_headers(self.receiver, self.settings.worker_id, method, path, raw)
         async with self.http.request(method, self.url + path, data=raw, headers=headers) as response:
             if response.content_type == "application/json":
                 return response.status, await response.json()
@@ -75,14 +76,29 @@ class RunningWorker:
         return self.app[MANAGER]
 
     async def stop(self) -> None:
-        """A graceful stop (what SIGTERM does): sessions keep their auth, and run again from their leases (the
-        receiver's answer to the next worker's first heartbeat)."""
+        """A planned stop (what SIGTERM does): nothing reported, sessions keep their auth, and run again from their
+        leases (the receiver's answer to the next worker's first heartbeat)."""
+        self.manager.begin_stop()
         await self.runner.cleanup()
+
+
+def command_headers(receiver: WebhookReceiver, worker_id: str, method: str, path: str, raw: bytes) -> dict[str, str]:
+    """A command as the backend signs it for ``worker_id``, with the backend's key."""
+    headers = identity.sign_command(receiver.backend.private, worker_id, method, path, raw)
+    return {**headers, "content-type": "application/json"}
+
+
+_KEYS: dict[str, identity.KeyPair] = {}
+
+
+def worker_keys(worker_id: str) -> identity.KeyPair:
+    """The key pair of the worker named ``worker_id`` (the same across its restarts, as in production)."""
+    return _KEYS.setdefault(worker_id, identity.new_key_pair())
 
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[WebhookReceiver]:
-    async with WebhookReceiver(new_secret()) as hook:
+    async with WebhookReceiver() as hook:
         yield hook
         assert not hook.bad_signatures, hook.bad_signatures
 
@@ -102,9 +118,13 @@ async def sim(sim_overrides: dict[str, Any]) -> AsyncIterator[RunningSimulator]:
 def worker_settings(
     *, receiver: WebhookReceiver, sim_url: str, data_dir: Path, port: int = 0, **overrides: Any
 ) -> Settings:
+    worker_id = overrides.get("worker_id", "worker-test")
+    keys = worker_keys(worker_id)
+    receiver.register(worker_id, keys.public)
     values: dict[str, Any] = {
         "backend_webhook_url": receiver.url,
-        "hmac_secrets": [receiver.secret],
+        "signing_keys": [keys.private],
+        "backend_public_keys": [receiver.backend.public],
         "wa_web_url": sim_url + "/",
         "chromium_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
         "session_data_dir": data_dir,

@@ -19,7 +19,8 @@ async def test_it_stops_the_session_within_the_lease_and_keeps_its_auth(start_wo
         if event.type != "worker_heartbeat":
             return None
         renewed_at.append(time.time())
-        return 200, {"status": "applied", "lease_ttl_s": TTL_S, "leases": {sid: {"epoch": 4, "workspace_id": "1"}}}
+        lease = {"epoch": 4, "workspace_id": "1", "expires_in_ms": TTL_S * 1000}
+        return 200, {"status": "applied", "lease_ttl_s": TTL_S, "leases": {sid: lease}}
 
     receiver.answer = backend
     worker = await start_worker(heartbeat_interval_s=0.3, lease_safety_margin_s=2.0)

@@ -4,12 +4,14 @@ import logging
 
 import aiohttp
 
+from session_worker.backend_auth import BackendStatus
 from session_worker.delivery import Delivery, backoff_s, retry_after_s
 from session_worker.metrics import Metrics
 from session_worker.store import Store
-from shared.signing import new_secret
 from tests.harness.waiting import wait_until_async
 from tests.worker.conftest import worker_settings
+
+WORKER = "worker-test"  # the events' worker: the one whose key signs them
 
 
 async def test_a_rejected_event_is_dead_and_the_next_one_is_delivered(receiver, tmp_path, caplog):
@@ -17,15 +19,19 @@ async def test_a_rejected_event_is_dead_and_the_next_one_is_delivered(receiver, 
     store = Store(tmp_path / "outbox.sqlite3")
     await store.open()
     http = aiohttp.ClientSession()
-    delivery = Delivery(settings=settings, store=store, http=http, metrics=Metrics.create())
+    delivery = Delivery(settings=settings, store=store, http=http, metrics=Metrics.create(), backend=BackendStatus())
     receiver.fail_with = 422
     receiver.fail_when = lambda event: event.type == "session_error"
     try:
         first = await store.event_enqueue(
-            type="session_error", session_id="wa_a", workspace_id="1", worker_id="w", data={"reason": "X", "detail": ""}
+            type="session_error",
+            session_id="wa_a",
+            workspace_id="1",
+            worker_id=WORKER,
+            data={"reason": "X", "detail": ""},
         )
         second = await store.event_enqueue(
-            type="session_authenticated", session_id="wa_a", workspace_id="1", worker_id="w", data={}
+            type="session_authenticated", session_id="wa_a", workspace_id="1", worker_id=WORKER, data={}
         )
         with caplog.at_level(logging.ERROR, logger="session_worker.delivery"):
             delivery.wake("wa_a")
@@ -55,4 +61,3 @@ def test_retry_after_accepts_seconds_and_dates_and_is_capped():
     assert retry_after_s("3600", max_s=60) == 60
     assert retry_after_s("Wed, 21 Oct 2015 07:28:00 GMT", max_s=60) == 0
     assert retry_after_s("soon", max_s=60) is None
-    assert new_secret().startswith("whsec_")

@@ -1,5 +1,5 @@
 """A restarted worker runs what its leases say, and only that: a linked session whose lease the backend still
-lists comes back ready, with no new QR; one it no longer lists stays off, its auth on disk or not."""
+lists comes back ready, with no new QR; one it no longer lists stays off, and its auth on disk is wiped."""
 
 import logging
 
@@ -56,8 +56,8 @@ async def test_a_restarted_worker_starts_nothing_its_leases_do_not_list(start_wo
     # The second heartbeat leaves only once the first one's answer has been applied.
     await wait_until_async(lambda: heartbeats_of(receiver, again) >= 2, within=30, what="two heartbeats")
 
-    assert again.manager.host.has_auth(sid)  # its auth is still on this worker's disk...
-    assert sid not in again.manager.sessions  # ...but its lease is elsewhere: it is not run here
+    assert sid not in again.manager.sessions  # its lease is elsewhere: it is not run here...
+    assert not again.manager.host.has_auth(sid)  # ...and its credentials are not kept here
 
 
 async def test_an_answer_without_leases_is_logged_and_changes_nothing(start_worker, receiver, caplog):

@@ -1,17 +1,23 @@
-"""Settings come from the environment, strictly: a missing or malformed value is a clear error at start."""
+"""Settings come from the environment, strictly: a missing or malformed value is a clear error at start, naming
+the variable and never echoing a key; the retired shared secret stops the worker with what replaces it."""
 
 from pathlib import Path
 
 import pytest
 
 from session_worker.settings import Layout, Settings, SettingsError
-from shared.signing import new_secret
+from shared import identity
+from tests.worker.tls import make_ca
 
-SECRET = new_secret()
-REQUIRED = {"BACKEND_WEBHOOK_URL": "http://127.0.0.1:8000/api/v1/whatsapp/webhook", "WHATSAPP_HMAC_SECRET": SECRET}
+WORKER, OLD_WORKER, BACKEND = identity.new_key_pair(), identity.new_key_pair(), identity.new_key_pair()
+REQUIRED = {
+    "BACKEND_WEBHOOK_URL": "http://127.0.0.1:8000/api/v1/whatsapp/webhook",
+    "WORKER_SIGNING_KEY": WORKER.private,
+    "BACKEND_PUBLIC_KEYS": BACKEND.public,
+}
 
 
-def test_defaults_fill_everything_but_the_backend_and_the_secret():
+def test_defaults_fill_everything_but_the_backend_and_the_keys():
     settings = Settings.from_env(REQUIRED)
 
     assert settings.wa_web_url == "https://web.whatsapp.com/"
@@ -20,10 +26,22 @@ def test_defaults_fill_everything_but_the_backend_and_the_secret():
     assert (settings.worker_id, settings.port, settings.layout) == ("worker-1", 8001, Layout.SHARED)
     assert settings.base_url == "http://127.0.0.1:8001"
     assert settings.heartbeat_interval_s == 5.0
-    assert SECRET not in repr(settings)
+    assert settings.backend_ca_file is None  # the system's CAs
+    assert (settings.signing_keys, settings.backend_public_keys) == ([WORKER.private], [BACKEND.public])
+    assert WORKER.private not in repr(settings)
 
 
-@pytest.mark.parametrize("name", ["BACKEND_WEBHOOK_URL", "WHATSAPP_HMAC_SECRET"])
+def test_two_keys_during_a_rotation_and_never_three():
+    rotating = {**REQUIRED, "WORKER_SIGNING_KEY": f"{WORKER.private} {OLD_WORKER.private}"}
+    assert Settings.from_env(rotating).signing_keys == [WORKER.private, OLD_WORKER.private]
+
+    three = f"{WORKER.private} {OLD_WORKER.private} {BACKEND.private}"
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({**REQUIRED, "WORKER_SIGNING_KEY": three})
+    assert error.value.name == "WORKER_SIGNING_KEY" and WORKER.private not in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["BACKEND_WEBHOOK_URL", "WORKER_SIGNING_KEY", "BACKEND_PUBLIC_KEYS"])
 def test_a_missing_required_value_names_the_variable(name):
     env = {key: value for key, value in REQUIRED.items() if key != name}
 
@@ -33,10 +51,24 @@ def test_a_missing_required_value_names_the_variable(name):
     assert error.value.name == name and "required" in str(error.value)
 
 
+def test_the_retired_shared_secret_stops_the_worker_saying_what_replaces_it():
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({**REQUIRED, "WHATSAPP_HMAC_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"})
+
+    assert error.value.name == "WHATSAPP_HMAC_SECRET"
+    assert "WORKER_SIGNING_KEY" in str(error.value) and "BACKEND_PUBLIC_KEYS" in str(error.value)
+    assert "c2VjcmV0" not in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("WHATSAPP_HMAC_SECRET", "not-a-secret"),
+        ("WORKER_SIGNING_KEY", "not-a-key"),
+        ("WORKER_SIGNING_KEY", BACKEND.public),  # a public key where the private one goes
+        ("WORKER_SIGNING_KEY", "whsk_" + "A" * 10),
+        ("BACKEND_PUBLIC_KEYS", BACKEND.private),  # the backend's private key: never a worker's to hold
+        ("BACKEND_PUBLIC_KEYS", "whpk_not base64"),
+        ("BACKEND_CA_FILE", "/nonexistent/ca.pem"),
         ("BACKEND_WEBHOOK_URL", "localhost:8000"),
         ("WA_WEB_URL", "ftp://example.org/"),
         ("MAX_SESSIONS", "many"),
@@ -57,7 +89,16 @@ def test_a_malformed_value_is_refused_with_its_name(name, value):
         Settings.from_env({**REQUIRED, name: value})
 
     assert error.value.name == name
-    assert "not-a-secret" not in str(error.value)
+    if "KEY" in name:
+        assert value not in str(error.value)
+
+
+def test_a_ca_bundle_is_read(tmp_path):
+    ca_file = make_ca(tmp_path).ca_file
+
+    settings = Settings.from_env({**REQUIRED, "BACKEND_CA_FILE": str(ca_file)})
+
+    assert settings.backend_ca_file == ca_file
 
 
 def test_values_are_read():

@@ -1,95 +1,20 @@
 """``kill -9`` of the worker's whole process group (worker, Playwright's driver, Chromium) loses nothing:
 the default layout restores the linked session without a QR, and events still in the outbox are delivered."""
 
-import asyncio
-import contextlib
-import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
-import aiohttp
 import pytest
 
-from shared.signing import sign_request
 from tests.harness.waiting import wait_until_async
-from tests.worker.conftest import free_socket, session_id
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class WorkerProcess:
-    def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-        self.url = ""
-
-    async def start(self) -> None:
-        sock = free_socket()
-        port = sock.getsockname()[1]
-        sock.close()
-        self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, **self.env, "WORKER_PORT": str(port)}
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "session_worker"], cwd=ROOT, env=env, stdout=log, stderr=log,
-                start_new_session=True,
-            )  # fmt: skip
-        async with aiohttp.ClientSession() as http:
-
-            async def healthy() -> bool:
-                assert self.process.poll() is None, self.log_path.read_text()[-3000:]
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(self.url + "/health") as response:
-                        return response.status == 200
-                return False
-
-            await wait_until_async(healthy, within=20)
-
-    async def call(self, method: str, path: str, body: bytes = b"") -> tuple[int, dict]:
-        headers = sign_request([self.env["WHATSAPP_HMAC_SECRET"]], method, path, body)
-        async with aiohttp.ClientSession() as http:
-            async with http.request(method, self.url + path, data=body, headers=headers) as response:
-                return response.status, await response.json()
-
-    async def kill_group(self, sig: int = signal.SIGKILL) -> int:
-        assert self.process is not None
-        os.killpg(self.process.pid, sig)
-        return await asyncio.to_thread(self.process.wait, 20)
-
-    async def terminate(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            await asyncio.to_thread(self.process.wait, 10)
+from tests.worker.conftest import session_id
+from tests.worker.worker_process import WorkerProcess, worker_processes
 
 
 @pytest.fixture
 async def worker_process(receiver, sim, tmp_path):
-    env = {
-        "BACKEND_WEBHOOK_URL": receiver.url,
-        "WHATSAPP_HMAC_SECRET": receiver.secret,
-        "WA_WEB_URL": sim.url + "/",
-        "SESSION_DATA_DIR": str(tmp_path / "worker"),
-        "WORKER_ID": "worker-kill",
-        "WEBHOOK_RETRY_BASE_S": "0.05",
-        "WEBHOOK_RETRY_MAX_S": "0.5",
-    }
-    started: list[WorkerProcess] = []
-
-    async def start() -> WorkerProcess:
-        worker = WorkerProcess(env=env, log_path=tmp_path / "worker.log")
-        started.append(worker)
-        await worker.start()
-        return worker
-
-    try:
+    processes = worker_processes(receiver=receiver, sim_url=sim.url, directory=tmp_path, worker_id="worker-kill")
+    async with processes as start:
         yield start
-    finally:
-        for worker in started:
-            await worker.terminate()
 
 
 async def _link(worker: WorkerProcess, sim, receiver, sid: str, phone_number: str) -> None:

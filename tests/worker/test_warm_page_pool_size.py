@@ -5,11 +5,12 @@ import os
 
 from session_worker.settings import Layout, Settings
 from session_worker.warm_pages import pool_size
-from shared.signing import new_secret
+from shared import identity
 
 REQUIRED = {
     "BACKEND_WEBHOOK_URL": "http://127.0.0.1:8000/api/v1/whatsapp/webhook",
-    "WHATSAPP_HMAC_SECRET": new_secret(),
+    "WORKER_SIGNING_KEY": identity.new_key_pair().private,
+    "BACKEND_PUBLIC_KEYS": identity.new_key_pair().public,
 }
 
 
