@@ -21,10 +21,10 @@ from urllib.parse import quote
 
 import aiohttp
 
-from session_worker import gunzip
 from session_worker.backend_auth import BackendStatus, fences, read_at_most, request_headers
 from session_worker.browser import STATE_FILE, BrowserHost, write_atomically
 from session_worker.settings import Settings
+from shared import gunzip
 
 log = logging.getLogger("session_worker.auth_store")
 

@@ -37,6 +37,7 @@ def test_a_state_over_the_limit_is_refused_with_the_limit_in_the_message(worker_
         (gzip.compress(b'{"cookies": 1}'), "must be a storage state"),
         (gzip.compress(b'{"cookies": [], "origins": []}')[:-6], "not a complete gzip stream"),
         (gzip.compress(b'{"cookies": [], "origins": []}') + gzip.compress(b"x" * 4096), "a second member"),
+        (gzip.compress(b" " * (40 * 1024 * 1024)), "inflates beyond"),  # a bomb: 40 MiB from about 40 kB
     ],
 )
 def test_a_corrupt_state_is_refused_and_nothing_is_stored(worker_key, account, body, detail):

@@ -9,8 +9,8 @@ import zlib
 
 import pytest
 
-from session_worker import gunzip
 from session_worker.browser import STATE_FILE
+from shared import gunzip
 from tests.harness.receiver import auth_state_response
 from tests.harness.waiting import wait_until_async
 from tests.worker.conftest import session_id

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import zlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -25,12 +24,11 @@ from backend.accounts.errors import ServiceError
 from backend.accounts.models import WhatsAppAccount
 from backend.accounts.services.locks import account_lock
 from backend.fleet.models import SessionAuthState
+from shared.gunzip import Refused, gunzip, inflate_limit
 
 log = logging.getLogger(__name__)
 
 LAYOUTS = ("shared", "profile")
-# A gzip'd state may expand this much at most: beyond, it is refused (a decompression bomb, or not a state).
-MAX_EXPANSION = 8
 
 
 class AuthStateError(ServiceError):
@@ -91,18 +89,10 @@ def _checked(data: bytes) -> None:
     limit = settings.SESSION_STATE_MAX_BYTES
     if len(data) > limit:
         raise StateTooLarge(f"the state is {len(data)} bytes; SESSION_STATE_MAX_BYTES is {limit}")
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip only
     try:
-        text = inflater.decompress(data, limit * MAX_EXPANSION)
-        if inflater.unconsumed_tail:
-            raise StateCorrupt(f"the state expands beyond {MAX_EXPANSION} times SESSION_STATE_MAX_BYTES")
-        if not inflater.eof:
-            raise StateCorrupt("the state is not a complete gzip stream")
-        if inflater.unused_data:
-            raise StateCorrupt("the state has data after its gzip stream (a second member is not a state)")
-        state = json.loads(text)
-    except zlib.error as exc:
-        raise StateCorrupt(f"the state is not gzip: {exc}") from None
+        state = json.loads(gunzip(data, limit=inflate_limit(len(data))))
+    except Refused as exc:
+        raise StateCorrupt(f"the state is refused: {exc}") from None
     except (ValueError, RecursionError):
         raise StateCorrupt("the state is not JSON once decompressed") from None
     if not (

@@ -1,8 +1,10 @@
-"""Bounded gzip: a session's auth state is inflated only within a limit, never however far its body says.
+"""Bounded gzip, one rule for both sides: a session's auth state is inflated only within a limit, never however
+far its body says. The backend applies it to what a worker uploads, the worker to what it fetches, so a state the
+backend stores is one every worker will open.
 
-A state fetched from the backend is refused when it would inflate beyond :func:`inflate_limit` of its compressed
-size (a decompression bomb, or not a state), when it is not one complete gzip member, or when anything follows
-that member (trailing data, a second member: ``gzip.decompress`` would inflate those too).
+A state is refused when it would inflate beyond :func:`inflate_limit` of its compressed size (a decompression bomb,
+or not a state), when it is not one complete gzip member, or when anything follows that member (trailing data, a
+second member: ``gzip.decompress`` would inflate those too).
 """
 
 from __future__ import annotations
