@@ -47,11 +47,33 @@ def kept(path: Path, make) -> str:
     return path.read_text().strip()
 
 
+def demo_workers() -> list[str]:
+    """demo_setup's --worker values: each worker's name, URL, capacity and public key (make run registers them)."""
+    from shared.identity import public_of
+
+    capacity = os.environ.get("MAX_SESSIONS", "10")
+    names = ["worker", *(f"worker-{n}" for n in range(2, WORKERS + 1))]
+    return [
+        f"worker-{n}={'http://' + HOST + ':' + str(PORTS[name])}={capacity}={public_of(worker_key(n))}"
+        for n, name in enumerate(names, start=1)
+    ]
+
+
+def worker_key(n: int) -> str:
+    """Worker n's private key (whsk_), made once and kept under var/demo; make run registers its public half."""
+    from shared.identity import new_key_pair
+
+    return kept(VAR / f"worker-{n}.key", lambda: new_key_pair().private)
+
+
 def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
+    """What every program starts with. No worker's private key is here: each worker's is in its own program's
+    environment (supervisord_conf)."""
     from cryptography.fernet import Fernet
 
-    from shared.signing import new_secret
+    from shared.identity import new_key_pair, public_of
 
+    backend_key = kept(VAR / "backend_signing_key", lambda: new_key_pair().private)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         {
@@ -59,12 +81,12 @@ def environment(user: pwd.struct_passwd | None) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "backend.settings",
             "DJANGO_DEBUG": "True",
             "SECRET_KEY": kept(VAR / "django_secret_key", lambda: secrets.token_urlsafe(40)),
-            "WHATSAPP_HMAC_SECRET": kept(VAR / "hmac_secret", new_secret),
+            "BACKEND_SIGNING_KEY": backend_key,
+            "BACKEND_PUBLIC_KEYS": public_of(backend_key),  # the workers check the backend's commands with it
             "SESSION_STATE_KEYS": kept(VAR / "session_state_key", lambda: Fernet.generate_key().decode()),
             "DATABASE_URL": f"sqlite:///{VAR / 'db.sqlite3'}",
             "VAR_DIR": str(VAR),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DEFAULT_WORKER_URL": f"http://{HOST}:{PORTS['worker']}",
             # the session worker
             "WORKER_HOST": HOST,
             "WORKER_PORT": str(PORTS["worker"]),
@@ -99,15 +121,18 @@ def supervisord_conf(*, as_root: bool) -> Path:
         f"--schedule {VAR / 'celerybeat-schedule'}",
         "session-worker": f"{PY} -m session_worker",
     }
-    # More workers (WORKERS=N): each its own id, port and data folder; the rest of the environment is shared.
-    extra_env = {
-        f"session-worker-{n}": (
-            f'WORKER_ID="worker-{n}",WORKER_PORT="{PORTS[f"worker-{n}"]}",'
-            f'WORKER_PUBLIC_URL="http://{HOST}:{PORTS[f"worker-{n}"]}",SESSION_DATA_DIR="{VAR / f"sessions-{n}"}"'
-        )
-        for n in range(2, WORKERS + 1)
-    }
-    programs.update({name: f"{PY} -m session_worker" for name in extra_env})
+    # Each worker its own key; more workers (WORKERS=N) also their own id, port and data folder.
+    extra_env = {"session-worker": f'WORKER_SIGNING_KEY="{worker_key(1)}"'}
+    extra_env.update(
+        {
+            f"session-worker-{n}": (
+                f'WORKER_ID="worker-{n}",WORKER_PORT="{PORTS[f"worker-{n}"]}",WORKER_SIGNING_KEY="{worker_key(n)}",'
+                f'WORKER_PUBLIC_URL="http://{HOST}:{PORTS[f"worker-{n}"]}",SESSION_DATA_DIR="{VAR / f"sessions-{n}"}"'
+            )
+            for n in range(2, WORKERS + 1)
+        }
+    )
+    programs.update({name: f"{PY} -m session_worker" for name in extra_env if name != "session-worker"})
     lines = [
         "[supervisord]",
         "nodaemon=true",

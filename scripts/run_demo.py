@@ -37,6 +37,7 @@ from scripts.demo_files import (
     ROOT,
     VAR,
     WORKERS,
+    demo_workers,
     environment,
     kept,
     say,
@@ -97,10 +98,10 @@ def hand_over(user: pwd.struct_passwd) -> None:
         os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
-def demo_setup_argv(manage: list[str], password: str) -> list[str]:
-    """The demo login's command. ``--password=...`` in one argument: a generated password may begin with "-", which
-    as an argument of its own would be read as an option."""
-    return [*manage, "demo_setup", f"--password={password}", "--superuser"]
+def demo_setup_argv(manage: list[str], password: str, workers: list[str]) -> list[str]:
+    """The demo login's command, which also registers the demo's workers with their keys. ``--password=...`` in one
+    argument: a generated password may begin with "-", which as an argument of its own would be read as an option."""
+    return [*manage, "demo_setup", f"--password={password}", "--superuser", *(f"--worker={w}" for w in workers)]
 
 
 def wait_ready(url: str, supervisor: subprocess.Popen, timeout: float = 90) -> bool:
@@ -134,8 +135,8 @@ def main() -> int:
     manage = [PY, str(ROOT / "backend" / "manage.py")]
     say(f"Migrating the database (SQLite, {VAR / 'db.sqlite3'})")
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, **as_user(user))
-    say("Creating the demo workspace and user")
-    subprocess.run(demo_setup_argv(manage, password), env=env, check=True, **as_user(user))
+    say(f"Creating the demo workspace and user, registering {WORKERS} session worker(s) with their keys")
+    subprocess.run(demo_setup_argv(manage, password, demo_workers()), env=env, check=True, **as_user(user))
     workers = "a session worker" if WORKERS == 1 else f"{WORKERS} session workers"
     say(f"Starting the simulator, the backend (daphne), Celery (worker + beat) and {workers} (supervisord)")
     supervisor = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env, **as_user(user))

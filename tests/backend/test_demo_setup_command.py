@@ -39,7 +39,18 @@ def test_make_runs_command_takes_a_password_that_begins_with_a_dash(tmp_path):
     manage = [sys.executable, "backend/manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     made = subprocess.run(
-        demo_setup_argv(manage, "-tOtgn62pFv2"), cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        demo_setup_argv(manage, "-tOtgn62pFv2", []), cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert made.returncode == 0, made.stderr
     assert "login: demo / -tOtgn62pFv2" in made.stdout
+
+
+def test_it_registers_make_runs_workers_with_their_keys_every_start():
+    from backend.fleet.models import WorkerNode
+    from shared.identity import new_key_pair
+
+    first, second = new_key_pair().public, new_key_pair().public
+    call_command("demo_setup", f"--worker=worker-1=http://127.0.0.1:8001=10={first}", stdout=io.StringIO())
+    call_command("demo_setup", f"--worker=worker-1=http://127.0.0.1:8011=12={second}", stdout=io.StringIO())
+    worker = WorkerNode.objects.get(pk="worker-1")
+    assert (worker.base_url, worker.capacity, worker.keys) == ("http://127.0.0.1:8011", 12, [second])

@@ -104,6 +104,20 @@ def worker_register(*, name: str, url: str, capacity: int, public_key: str | Non
 
 
 @transaction.atomic
+def worker_register_as(*, name: str, url: str, capacity: int, public_key: str) -> WorkerNode:
+    """Register the worker, or set a registered one to exactly this URL, capacity and key (`make run`'s workers,
+    whose keys it keeps: idempotent, every start)."""
+    worker_check(name=name, url=url, capacity=capacity, public_key=public_key)
+    worker = WorkerNode.objects.select_for_update().filter(pk=name).first()
+    if worker is None:
+        worker_register(name=name, url=url, capacity=capacity, public_key=public_key)
+        return WorkerNode.objects.get(pk=name)
+    worker.base_url, worker.capacity, worker.public_keys = url.rstrip("/"), capacity, public_key
+    worker.save(update_fields=["base_url", "capacity", "public_keys"])
+    return worker
+
+
+@transaction.atomic
 def worker_update(*, name: str, url: str | None = None, capacity: int | None = None) -> WorkerNode:
     """Change a registered worker's URL or capacity (an operator's act; a heartbeat never does)."""
     worker = WorkerNode.objects.select_for_update().get(pk=name)

@@ -11,6 +11,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from backend.accounts.models import Membership, Role, Workspace
+from backend.fleet.services.identities import worker_register_as
 
 
 class Command(BaseCommand):
@@ -21,9 +22,21 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="demo")
         parser.add_argument("--workspace", default="Demo")
         parser.add_argument("--superuser", action="store_true", help="also give the user the admin")
+        parser.add_argument(
+            "--worker",
+            action="append",
+            default=[],
+            metavar="NAME=URL=CAPACITY=PUBLIC_KEY",
+            help="register (or set again) a session worker of the demo: make run's own, on this machine",
+        )
 
     @transaction.atomic
-    def handle(self, *args, username: str, password: str, workspace: str, superuser: bool, **options) -> None:
+    def handle(
+        self, *args, username: str, password: str, workspace: str, superuser: bool, worker: list[str], **options
+    ) -> None:
+        for spec in worker:
+            name, url, capacity, public_key = spec.split("=", 3)
+            worker_register_as(name=name, url=url, capacity=int(capacity), public_key=public_key)
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.set_password(password)
         if superuser:
