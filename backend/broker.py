@@ -6,9 +6,10 @@ crashed on a JSONDecodeError and the task was lost). Production and the tests us
 
 kombu creates the broker's tables and the queue's row on first use, guarded by a lock of one process only: daphne,
 the Celery worker and beat starting together both inserted the queue, and one publish failed on the unique name
-(a task lost). So every process prepares the broker as it loads its settings (``broker_file``), one process at a
-time under an exclusive lock on a file beside it, through kombu's public API; from then on kombu only finds what
-is there.
+(a task lost). So the broker is prepared before the processes start (``broker_prepare``: `make run` calls it), one
+preparer at a time under an exclusive lock on a file beside it, through kombu's public API; from then on kombu
+only finds what is there. Not at each process's start: a SQLite connection made there would be inherited by the
+beat process Celery forks, which then failed with "locking protocol" and never published again.
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ class Transport(sqlalchemy.Transport):
     polling_interval = 0.1
 
 
-def broker_file(path: str, *, queue: str) -> str:
+def broker_prepare(path: str, *, queue: str) -> str:
     """Prepare the broker's SQLite file at ``path`` and return it: WAL mode (kept in the file; publishers and the
     consumer then wait on each other less), kombu's tables and ``queue``'s row, made by one process at a time."""
     lock = os.open(f"{path}.lock", os.O_CREAT | os.O_RDWR, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with closing(sqlite3.connect(path, timeout=60)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            # Set once, when the file is new: asking again while other processes use the file made one of them
+            # fail with "locking protocol" (and Celery's beat then kept a dead channel).
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
         # kombu's models use a loader strategy SQLAlchemy 2.1 deprecates (kombu's to change; harmless here)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The ``noload`` loader strategy", DeprecationWarning)

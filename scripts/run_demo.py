@@ -28,6 +28,7 @@ import sys
 import time
 import urllib.request
 
+from backend.broker import broker_prepare
 from scripts.demo_files import (
     BIN,
     DEMO_USER,
@@ -129,6 +130,8 @@ def main() -> int:
     env = environment(user)
     password = kept(VAR / "demo_password", lambda: secrets.token_urlsafe(9))
     conf = supervisord_conf(as_root=user is None and os.geteuid() == 0)
+    # The embedded Celery broker, made before any program uses it (backend/broker.py), and handed over with VAR.
+    broker_prepare(str(VAR / "celery-broker.sqlite3"), queue=env.get("CELERY_QUEUE", "whatsapp"))
     if user is not None:
         hand_over(user)
         say(f"Started as root: everything runs as the unprivileged user {user.pw_name}, which owns {VAR}")

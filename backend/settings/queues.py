@@ -35,13 +35,11 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"global_keyprefix": f"{KEY_PREFIX}:celery:"}
 else:
-    from backend.broker import broker_file
-
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # kombu's SQLAlchemy transport on a SQLite file (backend/broker.py): no half-written message is ever read.
     _broker = private_file(VAR_DIR / "celery-broker.sqlite3")
-    CELERY_BROKER_URL = f"sqlite:///{broker_file(_broker, queue=CELERY_TASK_DEFAULT_QUEUE)}"
+    CELERY_BROKER_URL = f"sqlite:///{_broker}"  # prepared by make run (backend/broker.py broker_prepare)
     CELERY_BROKER_TRANSPORT = "backend.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 60}}  # wait for another writer's lock
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.broker import broker_prepare
 from tests.harness.livestack import BIN, ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # five processes on SQLite; slow on a busy machine
@@ -54,6 +55,7 @@ def test_every_task_runs_exactly_once_and_the_worker_survives(tmp_path):
     subprocess.run(
         [sys.executable, "backend/manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
+    broker_prepare(str(var / "celery-broker.sqlite3"), queue="whatsapp")  # as make run does before its programs
     log_path = tmp_path / "celery.log"
     with log_path.open("wb") as log:
         worker = subprocess.Popen(

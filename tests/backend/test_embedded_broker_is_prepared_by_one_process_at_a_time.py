@@ -11,7 +11,7 @@ from contextlib import closing
 
 import pytest
 
-from backend.broker import Transport, broker_file
+from backend.broker import Transport, broker_prepare
 
 PROCESSES, ROUNDS = 4, 10  # each round, every process prepares a new queue at the same moment
 
@@ -29,7 +29,7 @@ def _start_and_publish(path: str, barrier, results) -> None:
     for round_ in range(ROUNDS):
         barrier.wait(timeout=120)  # every process starts the round at the same moment
         try:
-            broker_file(path, queue=f"queue-{round_}")
+            broker_prepare(path, queue=f"queue-{round_}")
             with Connection(f"sqlite:///{path}", transport=Transport) as connection:
                 connection.SimpleQueue(f"queue-{round_}").put({"body": "task"})
         except Exception as exc:  # reported to the test, which shows it
@@ -54,9 +54,9 @@ def test_processes_starting_together_all_publish_into_the_one_queue(tmp_path):
         assert db.execute("SELECT COUNT(*) FROM kombu_message").fetchone() == (PROCESSES * ROUNDS,)
 
 
-def test_the_broker_file_is_in_wal_mode_and_private(tmp_path):
+def test_the_broker_prepare_is_in_wal_mode_and_private(tmp_path):
     path = tmp_path / "broker.sqlite3"
-    broker_file(str(path), queue="whatsapp")
+    broker_prepare(str(path), queue="whatsapp")
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert (tmp_path / "broker.sqlite3.lock").stat().st_mode & 0o077 == 0
