@@ -26,11 +26,11 @@ from shared.signing import (
     HEADER_ID,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
-    MAX_ID_LENGTH,
     TOLERANCE_SECONDS,
     Reason,
     VerificationError,
     new_message_id,
+    signed_headers,
 )
 
 PRIVATE_PREFIX = "whsk_"
@@ -108,13 +108,6 @@ def sign(private_keys: str | Sequence[str], msg_id: str, timestamp: int, body: b
     return {HEADER_ID: msg_id, HEADER_TIMESTAMP: str(int(timestamp)), HEADER_SIGNATURE: signatures}
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    raise VerificationError(Reason.MISSING_HEADER, name)
-
-
 def verify(
     public_keys: Iterable[str],
     headers: Mapping[str, str],
@@ -124,40 +117,15 @@ def verify(
     tolerance: int = TOLERANCE_SECONDS,
 ) -> str:
     """Return the ``webhook-id`` if ``body`` carries a ``v1a`` signature by one of ``public_keys`` within the time
-    window; raise VerificationError otherwise (``reason`` says why; a clock skew is named with the seconds)."""
-    msg_id = _header(headers, HEADER_ID)
-    raw_timestamp = _header(headers, HEADER_TIMESTAMP)
-    raw_signatures = _header(headers, HEADER_SIGNATURE)
-    if not msg_id or len(msg_id) > MAX_ID_LENGTH or not msg_id.isascii() or not msg_id.isprintable():
-        raise VerificationError(Reason.MALFORMED_HEADER, f"{HEADER_ID} must be 1 to {MAX_ID_LENGTH} printable ASCII")
-    if not raw_timestamp.isascii() or not raw_timestamp.isdigit() or len(raw_timestamp) > 12:
-        raise VerificationError(Reason.MALFORMED_HEADER, f"{HEADER_TIMESTAMP} must be Unix seconds")
-    timestamp = int(raw_timestamp)
-    now = time.time() if now is None else now
-    if timestamp < now - tolerance:
-        raise VerificationError(Reason.TIMESTAMP_TOO_OLD, f"{int(now - timestamp)} s old, tolerance {tolerance} s")
-    if timestamp > now + tolerance:
-        raise VerificationError(Reason.TIMESTAMP_TOO_NEW, f"{int(timestamp - now)} s ahead, tolerance {tolerance} s")
-    candidates = []
-    for entry in raw_signatures.split():
-        version, _, encoded = entry.partition(",")
-        if version != VERSION:
-            continue
-        try:
-            decoded = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        if len(decoded) == SIGNATURE_BYTES:
-            candidates.append(decoded)
-    if not candidates:
-        raise VerificationError(Reason.MALFORMED_HEADER, f"{HEADER_SIGNATURE} holds no {VERSION} signature")
-    content = _content(msg_id, timestamp, body)
+    window; raise VerificationError otherwise (``reason`` says why)."""
+    signed = signed_headers(headers, version=VERSION, size=SIGNATURE_BYTES, now=now, tolerance=tolerance)
+    content = _content(signed.msg_id, signed.timestamp, body)
     for key in public_keys:
         verifier = public_key(key)
-        for candidate in candidates:
+        for candidate in signed.signatures:
             try:
                 verifier.verify(candidate, content)
-                return msg_id
+                return signed.msg_id
             except InvalidSignature:
                 continue
     raise VerificationError(Reason.BAD_SIGNATURE, "no signature matches a key of this sender")
