@@ -36,11 +36,8 @@ def test_the_same_signature_anywhere_else_is_refused(worker_id, method, path, bo
 
 def test_a_workers_request_binds_its_method_and_path_too():
     worker = identity.new_key_pair()
-    headers = identity.sign_request(worker.private, "GET", "/api/v1/whatsapp/sessions/wa_1/auth-state")
-    identity.verify(
-        [worker.public], headers, identity.request_content("GET", "/api/v1/whatsapp/sessions/wa_1/auth-state")
-    )
+    path = "/api/v1/whatsapp/sessions/wa_1/auth-state"
+    headers = identity.sign_request(worker.private, "GET", path)
+    identity.verify([worker.public], headers, identity.request_content("GET", path))
     with pytest.raises(VerificationError):
-        identity.verify(
-            [worker.public], headers, identity.request_content("PUT", "/api/v1/whatsapp/sessions/wa_1/auth-state")
-        )
+        identity.verify([worker.public], headers, identity.request_content("PUT", path))
