@@ -95,7 +95,7 @@ def test_a_replayed_call_is_refused(shared_stack, unchanged):
 def test_a_start_with_a_bad_body_answers_400(shared_stack, unchanged, body):
     response = shared_stack.worker_call("POST", "/sessions", body)
     assert response.status_code == 400, response.text[:200]
-    assert response.json()["error"] in ("invalid_json", "invalid_body", "invalid_session_id", "invalid_workspace_id")
+    assert response.json()["reason"] in ("invalid_json", "invalid_body", "invalid_session_id", "invalid_workspace_id")
 
 
 def test_a_huge_body_answers_413(shared_stack, unchanged):
