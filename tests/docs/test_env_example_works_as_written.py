@@ -70,7 +70,12 @@ def test_the_example_passes_check_deploy(tmp_path):
 
 
 def test_every_backend_and_worker_setting_is_in_the_example():
-    read = set(re.findall(r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"', "".join(p.read_text() for p in sorted((ROOT / "backend/settings").glob("*.py")))))
+    read = set(
+        re.findall(
+            r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"',
+            "".join(p.read_text() for p in sorted((ROOT / "backend/settings").glob("*.py"))),
+        )
+    )
     read |= set(re.findall(r'\(env, "([A-Z][A-Z0-9_]+)"', (ROOT / "session_worker/settings.py").read_text()))
     in_example = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", EXAMPLE.read_text(), re.M))
     assert sorted(read - in_example - {"DATABASE_TEST_NAME"}) == []  # the test database's name is for tests only

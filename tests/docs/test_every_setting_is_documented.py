@@ -8,7 +8,12 @@ from tests.docs.markdown import DOCS, ROOT
 
 
 def _read_by_code() -> set[str]:
-    names = set(re.findall(r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"', "".join(p.read_text() for p in sorted((ROOT / "backend/settings").glob("*.py")))))
+    names = set(
+        re.findall(
+            r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"',
+            "".join(p.read_text() for p in sorted((ROOT / "backend/settings").glob("*.py"))),
+        )
+    )
     names |= set(re.findall(r'\(env, "([A-Z][A-Z0-9_]+)"', (ROOT / "session_worker/settings.py").read_text()))
     names |= set(re.findall(r'environ\.get\("([A-Z][A-Z0-9_]+)"', (ROOT / "simulator/__main__.py").read_text()))
     names |= set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / "deploy/env.example").read_text(), re.M))
