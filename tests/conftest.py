@@ -24,6 +24,7 @@ import pytest
 from tests.harness.pool import (  # noqa: F401 (pytest finds them here)
     Kind,
     kinds_of,
+    module_of,
     pytest_collection_finish,
     pytest_runtest_teardown,
     shared_stack_fixture,
@@ -38,9 +39,21 @@ live_stack = shared_stack_fixture(Kind("live_stack", ReliabilityStack, logs="sta
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that share a kind of stack run one after the other, where the first of them stood in the run
+    (so that a shared stack is not left running idle, beside the stacks of other modules, until a last module
+    far down the run); each test gets its xdist group."""
+    kind_of_module: dict[str, str] = {}
     for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        stacks = kinds_of(item)
-        group = stacks[0] if stacks else item.module.__name__ if item.module else item.nodeid
-        item.add_marker(pytest.mark.xdist_group(group))
+        for kind in kinds_of(item):
+            kind_of_module.setdefault(module_of(item), kind)
+
+    def group(item: pytest.Item) -> str:
+        return kind_of_module.get(module_of(item), module_of(item))
+
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(group(item), index)
+    items[:] = [item for _, item in sorted(enumerate(items), key=lambda pair: (first[group(pair[1])], pair[0]))]
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group(item)))

@@ -118,7 +118,7 @@ def kinds_of(item: pytest.Item) -> list[str]:
     return [name for name in KINDS if name in getattr(item, "fixturenames", ())]
 
 
-def _module(item: pytest.Item) -> str:
+def module_of(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
@@ -126,7 +126,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _last_module.clear()
     for item in session.items:
         for name in kinds_of(item):
-            _last_module[name] = _module(item)
+            _last_module[name] = module_of(item)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -134,8 +134,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """Once a module is done (its own fixtures torn down), stop the stacks no later module uses. (Were one used
     again after all, as a parallel run may order modules, it would be started again.)"""
     result = yield
-    if _pool is not None and (nextitem is None or _module(nextitem) != _module(item)):
+    if _pool is not None and (nextitem is None or module_of(nextitem) != module_of(item)):
         for name, last in _last_module.items():
-            if last == _module(item):
+            if last == module_of(item):
                 _pool.stop(name)
     return result
