@@ -20,10 +20,11 @@ ARTIFACTS = ROOT / "artifacts" / "e2e"
 
 
 @contextlib.contextmanager
-def own_stack(tmp_path_factory, module: str, **settings) -> Iterator[LiveStack]:
-    """A stack of the module's own, with ``settings`` (LiveStack's fields), its logs kept under
+def own_stack(request, **settings) -> Iterator[LiveStack]:
+    """A stack of the requesting module's own, with ``settings`` (LiveStack's fields), its logs kept under
     artifacts/e2e/stack-logs/<module>/ when it stops."""
-    live = LiveStack(tmp_path_factory.mktemp(module), **settings)
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    live = LiveStack(request.getfixturevalue("tmp_path_factory").mktemp(module), **settings)
     try:
         with live:
             yield live

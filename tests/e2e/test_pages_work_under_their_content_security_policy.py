@@ -22,10 +22,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(request):
     """As `make run` serves it (DEBUG: daphne serves the admin's and Swagger UI's static files too, which nginx
     serves in production), so that every page loads all it would; the headers are the same either way."""
-    with own_stack(tmp_path_factory, "content_security_policy", backend_env={"DJANGO_DEBUG": "True"}) as live:
+    with own_stack(request, backend_env={"DJANGO_DEBUG": "True"}) as live:
         yield live
 
 

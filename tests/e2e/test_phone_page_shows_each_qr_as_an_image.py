@@ -19,13 +19,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(request):
     """A stack of its own, where no other module's accounts show QRs: the phone page lists every QR on screen.
     The real site's QR lifetimes (60 s, then 20 s), so that the codes do not rotate while the test reads them.
     No warm pages: the worker's warm page pool (WARM_PAGES) keeps pages showing QRs that no account has taken
     yet, which the phone page lists too (docs/simulator.md); this test is about the two accounts' own."""
     args = ["--first-qr-lifetime", "60", "--next-qr-lifetime", "20"]
-    with own_stack(tmp_path_factory, "phone_page", simulator_args=args, worker_env={"WARM_PAGES": "0"}) as live:
+    with own_stack(request, simulator_args=args, worker_env={"WARM_PAGES": "0"}) as live:
         yield live
 
 

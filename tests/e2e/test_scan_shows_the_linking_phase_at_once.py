@@ -56,9 +56,9 @@ RECORD_WHAT_IS_SHOWN = """
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(request):
     """A stack of its own, on the simulator's realistic timings."""
-    with own_stack(tmp_path_factory, "realistic", simulator_profile="realistic") as live:
+    with own_stack(request, simulator_profile="realistic") as live:
         yield live
 
 
