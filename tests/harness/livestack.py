@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class LiveStack:
     secret: str = field(default_factory=new_secret)
     state_key: str = field(default_factory=lambda: Fernet.generate_key().decode())
     processes: dict[str, Process] = field(default_factory=dict)
+    at_stop: list[Callable[[], None]] = field(default_factory=list)  # what the harness runs beside it (a shell)
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -213,7 +215,11 @@ class LiveStack:
         return self
 
     def stop(self) -> None:
-        """The session workers first (they may still report to the backend as they stop), then the rest."""
+        """What runs beside the stack, then the session workers (they may still report to the backend as they
+        stop), then the rest."""
+        while self.at_stop:
+            with contextlib.suppress(Exception):
+                self.at_stop.pop()()
         stop_together(self.processes[name] for name in self.worker_names if name in self.processes)
         stop_together(self.processes[name] for name in ("celery", "backend", "simulator") if name in self.processes)
         for proxy in self.proxies.values():
