@@ -2,10 +2,12 @@
 
 Measures: ingest, restore, qr, scan, success, peer (on one live stack, in that order: ingest first while the
 worker is idle; peer is whatsapp-web.js against the stack's simulator), density (its own worker processes,
-after the stack is gone) and failover (with the drain; stacks of three workers of its own,
-tests/bench/failover.py). With no names, all of them. ``--small`` runs each at development sizes (a few
-sessions). `make bench` runs them all at full size. Every measure records the machine's load average before
-and after it (other jobs on the machine slow every figure down).
+after the stack is gone), failover (with the drain; stacks of three workers of its own,
+tests/bench/failover.py), then the reliability suite's scenarios at full scale, each on a stack of its own
+(tests/bench/scale.py): flows, first_connections, spread_failover, outage. With no names, all of them.
+``--small`` runs each at development sizes (a few sessions). `make bench` runs them all at full size. Every
+measure records the machine's load average before and after it (other jobs on the machine slow every figure
+down).
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.bench import density, failover, ingest, peer, plots, qr, report, restore, scan, success
+from tests.bench import density, failover, ingest, peer, plots, qr, report, restore, scale, scan, success
 from tests.bench.stack import BenchStack
 
 log = logging.getLogger("bench")
 
 STACK_MEASURES = ("ingest", "restore", "qr", "scan", "success", "peer")
 DENSITY_PROFILE_CUTOFF_S = 540.0  # past this, density measures the profile layout up to its linked size only
-ALL = (*STACK_MEASURES, "density", "failover")
+ALL = (*STACK_MEASURES, "density", "failover", *scale.MEASURES)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class Sizes:
     density_shared: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
     density_profile: list[int] = field(default_factory=lambda: [10, 20, 50])
     failover_sessions: list[int] = field(default_factory=lambda: [10, 20])  # the drain runs at the largest
+    connect_flows: int = 200  # the reliability scenarios at full scale (make test runs them small)
+    connect_lanes: int = 4
+    first_connections: int = 20
+    failover_workspaces: int = 10  # 3 sessions each, one on each of three workers
+    outage_s: int = 60
 
 
 SMALL = Sizes(
@@ -66,6 +73,11 @@ SMALL = Sizes(
     density_shared=[2, 3, 6],
     density_profile=[2, 3],
     failover_sessions=[3, 6],
+    connect_flows=8,
+    connect_lanes=4,
+    first_connections=4,
+    failover_workspaces=2,
+    outage_s=10,
 )
 
 
@@ -143,6 +155,9 @@ async def run(names: list[str], sizes: Sizes, folder: Path) -> dict[str, Any]:
             failover.measure, folder=folder / "failover", sizes=sizes.failover_sessions
         )
         await _timed("failover", failover_measure, measures, seconds)
+    for name in (n for n in scale.MEASURES if n in names):
+        scale_measure = asyncio.to_thread(scale.measure, name, folder=folder / name, sizes=sizes)
+        await _timed(name, scale_measure, measures, seconds)
     return {"measures": measures, "seconds": seconds}
 
 

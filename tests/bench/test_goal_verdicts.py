@@ -58,3 +58,43 @@ def test_the_table_is_markdown_with_the_seed_and_the_peer_beside_ours():
     assert rule.count("---") == 7
     assert "| 7-9 s |" in first and "| 20.0x faster at p95 |" in first and first.endswith("| yes |")
     assert "| 9.0x faster at p95 |" in second and second.endswith("| yes |")
+
+
+def _spread_failover(**changes) -> dict:
+    seen = {
+        "sessions": 30,
+        "victims": 10,
+        "workers_used": ["worker-1", "worker-2", "worker-3"],
+        "workers_per_workspace": [3] * 10,
+        "failover_s": 12.0,
+        "qrs_after_kill": 0,
+        "qr_counts_unchanged": True,
+        "double_connections": 0,
+        "not_connected": [],
+        "primaries_per_workspace": [1] * 10,
+        "moves": 10,
+    }
+    return {**seen, **changes}
+
+
+def test_the_scale_scenarios_are_judged_on_their_behaviour():
+    [clean] = rows({"spread_failover": _spread_failover()})
+    [one_qr] = rows({"spread_failover": _spread_failover(qrs_after_kill=1)})
+    [two_primaries] = rows({"spread_failover": _spread_failover(primaries_per_workspace=[1] * 9 + [2])})
+    assert clean.met is True and "30 sessions in 10 workspaces" in clean.measure
+    assert one_qr.met is False and two_primaries.met is False
+
+    flows = {"flows": 200, "lanes": 4, "connected": 200, "sessions_without_events": [], "sessions_out_of_order": [],
+             "sessions_not_ready_once": [], "error_lines": {"worker": []}, "flow_s": _latency(3.0)}  # fmt: skip
+    assert rows({"flows": flows})[0].met is True
+    assert rows({"flows": {**flows, "error_lines": {"worker": ["ERROR x"]}}})[0].met is False
+    assert rows({"flows": {**flows, "connected": 199}})[0].met is False
+
+
+def test_an_outage_is_met_by_a_connected_account_whose_events_came_in_order():
+    outage = {"outage_s": 60.2, "connected_after_s": 3.0, "phone_number": True, "is_primary": True,
+              "sequences_in_order": True, "outcomes": ["applied"],
+              "last_linking_events": ["session_authenticated", "session_ready"], "backend_errors": []}  # fmt: skip
+    [row] = rows({"outage": outage})
+    assert row.met is True and "60.2 s of backend outage" in row.measure
+    assert rows({"outage": {**outage, "sequences_in_order": False}})[0].met is False

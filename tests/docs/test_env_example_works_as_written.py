@@ -76,6 +76,6 @@ def test_every_backend_and_worker_setting_is_in_the_example():
             BACKEND_SETTINGS(),
         )
     )
-    read |= set(re.findall(r'\(env, "([A-Z][A-Z0-9_]+)"', (ROOT / "session_worker/settings.py").read_text()))
+    read |= set(re.findall(r'(?:_env\(|\(env, )"([A-Z][A-Z0-9_]+)"', (ROOT / "session_worker/settings.py").read_text()))
     in_example = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", EXAMPLE.read_text(), re.M))
     assert sorted(read - in_example - {"DATABASE_TEST_NAME"}) == []  # the test database's name is for tests only

@@ -14,7 +14,9 @@ def _read_by_code() -> set[str]:
             BACKEND_SETTINGS(),
         )
     )
-    names |= set(re.findall(r'\(env, "([A-Z][A-Z0-9_]+)"', (ROOT / "session_worker/settings.py").read_text()))
+    names |= set(
+        re.findall(r'(?:_env\(|\(env, )"([A-Z][A-Z0-9_]+)"', (ROOT / "session_worker/settings.py").read_text())
+    )
     names |= set(re.findall(r'environ\.get\("([A-Z][A-Z0-9_]+)"', (ROOT / "simulator/__main__.py").read_text()))
     names |= set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / "deploy/env.example").read_text(), re.M))
     return names

@@ -1,8 +1,9 @@
 """Every block marked ``sh runnable`` in docs/ runs against a live stack, exits 0 and prints what it expects.
 
-The stack is tests/harness/livestack.py's (PostgreSQL, Redis, daphne, Celery with beat, a session worker, the simulator
-on its instant profile, on ephemeral ports); the blocks get the variables docs/architecture.md names. They run
-in the pages' order, the walkthrough first, so the later ones see a connected account.
+The stack is the one the suites share (``live_stack``, tests/conftest.py: tests/harness/livestack.py's PostgreSQL,
+Redis, daphne, Celery with beat, a session worker, the simulator on its instant profile, on loopback ports); the
+blocks get the variables docs/architecture.md names. They run in the pages' order, the walkthrough first, so the
+later ones see a connected account.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 import subprocess
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,9 +21,8 @@ BLOCKS = runnable_blocks()
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[LiveStack]:
-    with LiveStack(tmp_path_factory.mktemp("docs-stack")) as live:
-        yield live
+def stack(live_stack) -> LiveStack:
+    return live_stack
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,19 @@
-"""The end-to-end suite: one live stack per module (daphne, Celery, the session worker and the
-simulator on PostgreSQL and Redis; tests/harness/livestack.py), one Chromium, a fresh browser context per test.
+"""The end-to-end suite: the live stack (daphne, Celery, the session worker and the simulator on PostgreSQL
+and Redis; tests/harness/livestack.py) that modules share (``live_stack``, tests/conftest.py), one Chromium, a
+fresh browser context per test.
 
-Every test works in workspaces of its own, so that sharing the stack does not couple the tests. The
-stack's logs are copied to artifacts/e2e/stack-logs/<module>/ when the module ends.
+Every test works in workspaces of its own (and links phones of its own), so that sharing the stack does not
+couple the tests. A module that needs other settings (the realistic simulator, DEBUG, no warm pages) starts a
+stack of its own with ``helpers.own_stack``, its logs copied to artifacts/e2e/stack-logs/<module>/ when it ends.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.helpers import ARTIFACTS
 from tests.harness.livestack import LiveStack
 from tests.harness.phone import Phone
 from tests.web.browser import launch
@@ -28,19 +28,8 @@ def _patient_expect() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def stack(request, tmp_path_factory) -> Iterator[LiveStack]:
-    folder = tmp_path_factory.mktemp("e2e-stack")
-    module = request.module.__name__.rsplit(".", 1)[-1]
-    # A module sets SIMULATOR_PROFILE = "realistic" to run on the simulator's realistic timings.
-    live = LiveStack(folder, simulator_profile=getattr(request.module, "SIMULATOR_PROFILE", "instant"))
-    try:
-        with live:
-            yield live
-    finally:
-        logs = ARTIFACTS / "stack-logs" / module
-        logs.mkdir(parents=True, exist_ok=True)
-        for log in folder.glob("*.log"):
-            shutil.copy(log, logs / log.name)
+def stack(live_stack) -> LiveStack:
+    return live_stack
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +38,7 @@ def phone(stack) -> Iterator[Phone]:
         yield client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator:
     with sync_playwright() as playwright:
         chromium = launch(playwright)

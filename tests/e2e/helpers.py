@@ -1,19 +1,35 @@
-"""What the end-to-end tests share beyond tests/harness/: signing in through the page, reading the QR it
-shows, and screenshots under artifacts/e2e/."""
+"""What the end-to-end tests share beyond tests/harness/: a stack of a module's own, signing in through the
+page, reading the QR it shows, and screenshots under artifacts/e2e/."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.harness.livestack import ROOT, LiveStack
 from tests.harness.people import PASSWORD
+from tests.harness.pool import keep_logs
 from tests.harness.waiting import wait_until
 
 ARTIFACTS = ROOT / "artifacts" / "e2e"
+
+
+@contextlib.contextmanager
+def own_stack(request, **settings) -> Iterator[LiveStack]:
+    """A stack of the requesting module's own, with ``settings`` (LiveStack's fields), its logs kept under
+    artifacts/e2e/stack-logs/<module>/ when it stops."""
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    live = LiveStack(request.getfixturevalue("tmp_path_factory").mktemp(module), **settings)
+    try:
+        with live:
+            yield live
+    finally:
+        keep_logs(live, f"e2e/stack-logs/{module}")
 
 
 class Shots:

@@ -5,33 +5,19 @@ ends the attempt once it is older than QR_LIFETIME_S, and its QR stops rotating 
 
 from __future__ import annotations
 
-import shutil
-
 import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import ARTIFACTS, Shots, panel_account_id, shown_qr, sign_in
-from tests.harness.livestack import LiveStack
+from tests.e2e.helpers import Shots, panel_account_id, shown_qr, sign_in
 from tests.harness.people import make_people
 from tests.harness.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """The real site's QR lifetimes (60 s, then 20 s): no rotation or worker-side expiry during a step."""
-    folder = tmp_path_factory.mktemp("cancel-stack")
-    live = LiveStack(folder, simulator_args=["--first-qr-lifetime", "60", "--next-qr-lifetime", "20"])
-    try:
-        with live:
-            yield live
-    finally:
-        logs = ARTIFACTS / "stack-logs" / "test_closing_the_connect_dialog_cancels_the_attempt"
-        logs.mkdir(parents=True, exist_ok=True)
-        for log in folder.glob("*.log"):
-            shutil.copy(log, logs / log.name)
+# The shared stack's simulator has the real site's QR lifetimes (60 s, then 20 s): no rotation or worker-side
+# expiry during a step.
 
 
 def sql(stack, query: str, params: tuple = ()) -> list[tuple]:

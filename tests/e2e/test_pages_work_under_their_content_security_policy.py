@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import panel_account_id, shown_qr, sign_in
-from tests.harness.livestack import LiveStack
+from tests.e2e.helpers import own_stack, panel_account_id, shown_qr, sign_in
 from tests.harness.people import make_people
 
 pytestmark = pytest.mark.slow
@@ -23,10 +22,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(request):
     """As `make run` serves it (DEBUG: daphne serves the admin's and Swagger UI's static files too, which nginx
     serves in production), so that every page loads all it would; the headers are the same either way."""
-    with LiveStack(tmp_path_factory.mktemp("csp-stack"), backend_env={"DJANGO_DEBUG": "True"}) as live:
+    with own_stack(request, backend_env={"DJANGO_DEBUG": "True"}) as live:
         yield live
 
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Shots
+from tests.e2e.helpers import Shots, own_stack
 from tests.harness.livestack import ROOT, LiveStack
 from tests.harness.people import make_people
 from tests.harness.waiting import wait_until
@@ -19,13 +19,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """The real site's QR lifetimes (60 s, then 20 s), so that the codes do not rotate while the test reads them.
+def stack(request):
+    """A stack of its own, where no other module's accounts show QRs: the phone page lists every QR on screen.
+    The real site's QR lifetimes (60 s, then 20 s), so that the codes do not rotate while the test reads them.
     No warm pages: the worker's warm page pool (WARM_PAGES) keeps pages showing QRs that no account has taken
     yet, which the phone page lists too (docs/simulator.md); this test is about the two accounts' own."""
     args = ["--first-qr-lifetime", "60", "--next-qr-lifetime", "20"]
-    folder = tmp_path_factory.mktemp("phone-page-stack")
-    with LiveStack(folder, simulator_args=args, worker_env={"WARM_PAGES": "0"}) as live:
+    with own_stack(request, simulator_args=args, worker_env={"WARM_PAGES": "0"}) as live:
         yield live
 
 

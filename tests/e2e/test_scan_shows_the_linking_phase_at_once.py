@@ -12,10 +12,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Shots, open_live_settings, panel_account_id, shown_qr
+from tests.e2e.helpers import Shots, open_live_settings, own_stack, panel_account_id, shown_qr
 from tests.harness.people import make_people
 
-SIMULATOR_PROFILE = "realistic"
 PHONE = "6281398765432"
 LINKING = "Scanned - linking your phone"
 pytestmark = pytest.mark.slow
@@ -54,6 +53,13 @@ RECORD_WHAT_IS_SHOWN = """
   record();
 }
 """
+
+
+@pytest.fixture(scope="module")
+def stack(request):
+    """A stack of its own, on the simulator's realistic timings."""
+    with own_stack(request, simulator_profile="realistic") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

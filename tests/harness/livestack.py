@@ -13,118 +13,29 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 from cryptography.fernet import Fernet
 
 from shared.signing import new_secret
+from tests.harness import database
+from tests.harness.processes import (
+    BIN,
+    PYTHON,
+    ROOT,
+    Process,
+    free_port,
+    simulator_process,
+    start_together,
+    stop_together,
+    wait_http,
+)
 from tests.harness.proxy import TcpProxy
-from tests.harness.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
-BIN = Path(PYTHON).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, *, timeout: float = 60.0, process: subprocess.Popen | None = None, ok=(200,)) -> None:
-    """Until ``url`` answers one of ``ok``; fails at once if ``process`` (the one serving it) exits."""
-
-    def answers() -> bool:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited with {process.returncode} before answering")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL we built)
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        if status not in ok:
-            raise ConnectionError(f"answered {status}")
-        return True
-
-    wait_until(answers, within=timeout, what=f"answer from {url}", every=0.1, transient=(OSError,))
-
-
-@dataclass
-class Process:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    log_path: Path
-    ready_url: str | None = None
-    popen: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        log.write(f"\n--- start {time.strftime('%H:%M:%S')}: {' '.join(self.argv)}\n".encode())
-        log.flush()
-        self.popen = subprocess.Popen(
-            self.argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-        if self.ready_url:
-            wait_http(self.ready_url, process=self.popen)
-
-    @property
-    def running(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
-        """Signal the process alone (as supervisord does with stopasgroup=false), then reap its group."""
-        if self.popen is None:
-            return
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.popen.pid, sig)
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(10)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)  # leftovers of the group (Chromium, Playwright's driver)
-        self.popen = None
-
-    def kill(self) -> None:
-        """SIGKILL the process and its whole group at once, as a crash of the machine's OOM killer would."""
-        if self.popen is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(10)
-            self.popen = None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-def simulator_process(
-    folder: Path, port: int, *, profile: str = "instant", args: Sequence[str] = (), env: dict[str, str]
-) -> Process:
-    """``python -m simulator`` on loopback ``port``, its devices under ``folder/simulator``, its log beside."""
-    argv = ["--host", "127.0.0.1", "--port", str(port), "--profile", profile, "--data-dir", str(folder / "simulator")]
-    return Process(
-        "simulator",
-        [PYTHON, "-m", "simulator", *argv, *args],
-        env,
-        folder / "simulator.log",
-        ready_url=f"http://127.0.0.1:{port}/phone/api/devices",
-    )
+# What the suites import from here (the stack's parts live in tests/harness/processes.py and database.py).
+__all__ = ["BIN", "PYTHON", "ROOT", "LiveStack", "Process", "free_port", "simulator_process", "wait_http"]
 
 
 @dataclass
@@ -140,14 +51,14 @@ class LiveStack:
     secret: str = field(default_factory=new_secret)
     state_key: str = field(default_factory=lambda: Fernet.generate_key().decode())
     processes: dict[str, Process] = field(default_factory=dict)
+    at_stop: list[Callable[[], None]] = field(default_factory=list)  # what the harness runs beside it (a shell)
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.ports = {name: free_port() for name in ("backend", "worker", "simulator", *self.extra_workers)}
-        base_db = os.environ.get("DATABASE_URL", "postgres://whatsapp:whatsapp@127.0.0.1:5432/whatsapp")
-        self.admin_db_url = base_db
+        self.admin_db_url = database.server_url()
         self.db_name = f"whatsapp_live_{secrets.token_hex(4)}"
-        self.db_url = base_db.rsplit("/", 1)[0] + "/" + self.db_name
+        self.db_url = database.database_url(self.admin_db_url, self.db_name)
         redis_base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
         self.redis_url = f"{redis_base}/{int(os.environ.get('LIVESTACK_REDIS_DB', '7'))}"
         self.redis_prefix = f"live-{secrets.token_hex(4)}"
@@ -227,18 +138,11 @@ class LiveStack:
 
     # Life cycle -------------------------------------------------------------------------------------------
     def create_database(self) -> None:
-        with psycopg.connect(self.admin_db_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        subprocess.run(
-            [PYTHON, "backend/manage.py", "migrate", "--noinput", "-v", "0"],
-            env=self.django_env(),
-            cwd=ROOT,
-            check=True,
-        )
+        """The stack's database, migrated (copied from a migrated template: tests/harness/database.py)."""
+        database.create(self.admin_db_url, self.db_name, self.django_env())
 
     def drop_database(self) -> None:
-        with psycopg.connect(self.admin_db_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        database.drop(self.admin_db_url, self.db_name)
 
     def define(self) -> None:
         logs = self.folder
@@ -302,23 +206,34 @@ class LiveStack:
             client.close()
 
     def start(self) -> LiveStack:
+        """The database, then the simulator, the backend and Celery side by side, then the session workers
+        (which report to the backend and open the simulator's page as soon as they are up)."""
         self.create_database()
         self.define()
-        for name in ("simulator", "backend", "celery", *self.worker_names):
-            if name in self.processes:
-                self.processes[name].start()
+        start_together(self.processes[name] for name in ("simulator", "backend", "celery") if name in self.processes)
+        start_together(self.processes[name] for name in self.worker_names if name in self.processes)
         return self
 
     def stop(self) -> None:
-        for name in (*self.worker_names, "celery", "backend", "simulator"):
-            if name in self.processes:
-                self.processes[name].stop()
+        """What runs beside the stack, then the session workers (they may still report to the backend as they
+        stop), then the rest."""
+        while self.at_stop:
+            with contextlib.suppress(Exception):
+                self.at_stop.pop()()
+        stop_together(self.processes[name] for name in self.worker_names if name in self.processes)
+        stop_together(self.processes[name] for name in ("celery", "backend", "simulator") if name in self.processes)
         for proxy in self.proxies.values():
             proxy.close()
         with contextlib.suppress(Exception):
             self.drop_database()
         with contextlib.suppress(Exception):
             self.delete_redis_keys()
+
+    def note(self, text: str) -> None:
+        """A line ``--- <time> text`` in the log of every running process, to find a test's part in it."""
+        for process in self.processes.values():
+            if process.running:
+                process.note(text)
 
     def __enter__(self) -> LiveStack:
         try:

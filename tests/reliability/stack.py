@@ -1,8 +1,10 @@
 """The reliability suite's live stack and the few things every test does with it: people with API tokens,
 the REST API, the phone, the worker's signed API, the live database read directly, and the logs.
 
-Each module gets a stack of its own (tests/harness/livestack.py): a fresh PostgreSQL database, a Redis key
-prefix of its own, the simulator, daphne, Celery with beat and one session worker.
+A stack (tests/harness/livestack.py) has a fresh PostgreSQL database, a Redis key prefix of its own, the
+simulator, daphne, Celery with beat and one session worker (or several). Modules with the same settings share
+one (tests/reliability/conftest.py): each works in workspaces of its own and leaves the stack as it found it
+(``forget`` its accounts, ``start_again`` what it stopped).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.harness.waiting import wait_until
 
 # What a probe of the live stack may meet while a part restarts: it means "not yet".
 TRANSIENT = (requests.RequestException, psycopg.OperationalError)
+ENDED = frozenset({"STOPPED", "DISCONNECTED", "FAILED"})  # a session the worker no longer runs
 
 
 class ReliabilityStack(LiveStack):
@@ -100,6 +103,56 @@ class ReliabilityStack(LiveStack):
     def wait_until(self, probe: Callable[[], Any], *, within: float, what: str) -> Any:
         """``tests.harness.waiting.wait_until``, where a part of the stack restarting means "not yet"."""
         return wait_until(probe, within=within, what=what, transient=TRANSIENT)
+
+    def set_limits(self, workspace_id: int, **limits: int | None) -> None:
+        """The workspace's own limits, as staff set them in the admin's Limits (``max_accounts``,
+        ``connects_per_hour``, ``connects_per_day``; those not given stay empty: the settings' defaults)."""
+        fields = {"max_accounts": None, "connects_per_hour": None, "connects_per_day": None}
+        assert set(limits) <= set(fields)
+        self.sql(
+            "UPDATE accounts_workspace SET max_accounts = %(max_accounts)s, connects_per_hour = %(connects_per_hour)s,"
+            " connects_per_day = %(connects_per_day)s WHERE id = %(id)s RETURNING id",
+            {**fields, **limits, "id": workspace_id},
+        )
+
+    def forget(self, accounts: list[dict], *, token: str, within: float = 60.0) -> None:
+        """Delete ``accounts`` through the API and wait until no worker runs their sessions any more (each logs
+        its session out and closes its page): the stack as the test found it, for the next module sharing it."""
+        for account in accounts:
+            response = self.api("DELETE", f"/api/v1/accounts/{account['id']}", token=token)
+            assert response.status_code in (204, 404), response.text
+        session_ids = {account["session_id"] for account in accounts}
+
+        def closed() -> bool:
+            for name in self.worker_names:
+                if self.processes[name].running:
+                    views = self.worker_call_to(name, "GET", "/sessions").json()["sessions"]
+                    if any(v["session_id"] in session_ids and v["state"] not in ENDED for v in views):
+                        return False
+            return True
+
+        self.wait_until(closed, within=within, what=f"the sessions of {len(accounts)} deleted accounts closed")
+
+    def start_again(self, name: str) -> None:
+        """Start the process ``name`` again if a test stopped or killed it; a session worker, until the backend
+        has heard from it again (so that placement counts on it)."""
+        if self.processes[name].running:
+            return
+        since = self.sql("SELECT now()")[0][0]
+        self.processes[name].start()
+        if name in self.worker_names:
+            worker_id = self.worker_process_env(name)["WORKER_ID"]
+            self.wait_until(
+                lambda: (
+                    self.sql(
+                        "SELECT is_alive AND last_heartbeat_at >= %s FROM fleet_workernode WHERE id = %s",
+                        (since, worker_id),
+                    )
+                    == [(True,)]
+                ),
+                within=60,
+                what=f"{worker_id} heard from again",
+            )
 
     def make_idle_account(self, *, workspace_id: int) -> dict:
         """An account no worker runs (disconnected, on no worker): live traffic never touches it, so that a

@@ -14,14 +14,14 @@ from tests.harness.waiting import wait_until_async
 PINGS = 20
 
 
-async def test_pings_behind_a_garbage_frame_are_dropped_without_an_error(shared_stack):
-    mona = shared_stack.make_people({"mona": "Mona's shop"})["mona"]
-    backend = shared_stack.processes["backend"]
+async def test_pings_behind_a_garbage_frame_are_dropped_without_an_error(live_stack):
+    mona = live_stack.make_people({"mona": "Mona's shop"})["mona"]
+    backend = live_stack.processes["backend"]
     log_start = len(backend.log())
     async with aiohttp.ClientSession() as http:
         # autoclose off: the client holds back its answer to the server's close, so the socket stays closing
         # while the consumer goes through the pings queued behind the garbage.
-        socket = await shared_stack.open_workspace_socket(http, mona.workspace_id, token=mona.token, autoclose=False)
+        socket = await live_stack.open_workspace_socket(http, mona.workspace_id, token=mona.token, autoclose=False)
         assert (await socket.receive_json(timeout=30))["type"] == "hello"
         # Corked, the frames leave in one TCP segment and daphne queues them all for the consumer at once, so
         # that pings wait behind the garbage as they do on a busy machine.
@@ -46,9 +46,9 @@ async def test_pings_behind_a_garbage_frame_are_dropped_without_an_error(shared_
         await wait_until_async(its_disconnect_logged, within=60, what="the socket's WSDISCONNECT in daphne's log")
         await socket.close()
         # A second socket's round trip: the first consumer's queue (pings, then its disconnect) is long done.
-        second = await shared_stack.open_workspace_socket(http, mona.workspace_id, token=mona.token)
+        second = await live_stack.open_workspace_socket(http, mona.workspace_id, token=mona.token)
         assert (await second.receive_json(timeout=30))["type"] == "hello"
         await second.send_json({"type": "ping"})
         assert await second.receive_json(timeout=30) == {"type": "pong"}
         await second.close()
-    assert shared_stack.error_lines_in(backend.log()[log_start:]) == []
+    assert live_stack.error_lines_in(backend.log()[log_start:]) == []

@@ -50,7 +50,8 @@ def statuses(stack, account_id: int) -> list[tuple[str, str]]:
     )
 
 
-def test_a_killed_renderer_is_reported_and_the_account_comes_back(stack):
+def test_a_killed_renderer_is_reported_and_the_account_comes_back(fault_stack):
+    stack = fault_stack
     olga = stack.make_people({"olga": "Olga's shop"})["olga"]
     account = stack.connect(workspace_id=olga.workspace_id, token=olga.token)
     stack.link(account, phone_number=PHONE, token=olga.token)
@@ -80,3 +81,4 @@ def test_a_killed_renderer_is_reported_and_the_account_comes_back(stack):
     after = [row[1] for row in stack.inbox(account["session_id"]) if row[2] > last]
     assert "qr_code_generated" not in after  # restored from its auth, no new QR
     assert after[-1] == "session_ready"
+    stack.forget([account], token=olga.token)  # the stack as this test found it

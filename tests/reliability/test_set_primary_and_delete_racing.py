@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.reliability.scenarios import ROOMY
+
 pytestmark = pytest.mark.slow
 
 
@@ -15,11 +17,12 @@ def primaries(stack, workspace_id: int, token: str) -> list[dict]:
     return [a for a in listed if a["is_primary"]]
 
 
-def test_racing_set_primary_and_delete_leave_exactly_one_primary(race_stack):
-    stack = race_stack
+def test_racing_set_primary_and_delete_leave_exactly_one_primary(wsgi_stack):
+    stack = wsgi_stack
     mark = stack.log_mark("backend")
     fay = stack.make_people({"fay": "Fay's shop"})["fay"]
     token, workspace_id = fay.token, fay.workspace_id
+    stack.set_limits(workspace_id, **ROOMY)  # the stack's default limits are small (the limits' own tests)
     accounts = [stack.connect(workspace_id=workspace_id, token=token) for _ in range(4)]
     for n, account in enumerate(accounts):
         stack.link(account, phone_number=f"491512345{n:04d}", token=token)
@@ -50,3 +53,4 @@ def test_racing_set_primary_and_delete_leave_exactly_one_primary(race_stack):
         (workspace_id,),
     ) == [(1,)]
     assert stack.errors_since("backend", mark) == []  # no IntegrityError, no 5xx, not even one retried
+    stack.forget(accounts, token=token)  # the stack as this test found it

@@ -35,10 +35,10 @@ VALID_DATA = {
 
 
 @pytest.fixture(scope="module")
-def target(shared_stack):
+def target(live_stack):
     """An account in a workspace of its own, run by no worker: the session every bad event names."""
-    gil = shared_stack.make_people({"gil": "Gil's shop"})["gil"]
-    return shared_stack.make_idle_account(workspace_id=gil.workspace_id)
+    gil = live_stack.make_people({"gil": "Gil's shop"})["gil"]
+    return live_stack.make_idle_account(workspace_id=gil.workspace_id)
 
 
 def event_dict(account: dict, event_type: str, sequence: int = 10_000) -> dict:
@@ -80,18 +80,18 @@ def footprint(stack, target: dict) -> list:
 
 
 @pytest.fixture
-def unchanged(request, shared_stack, target):
+def unchanged(request, live_stack, target):
     """The database must be as it was when the test started, and the backend must have logged no error."""
-    before = footprint(shared_stack, target)
-    log_start = len(shared_stack.processes["backend"].log())
+    before = footprint(live_stack, target)
+    log_start = len(live_stack.processes["backend"].log())
     yield
-    assert footprint(shared_stack, target) == before
+    assert footprint(live_stack, target) == before
     if request.node.get_closest_marker("xfail") is None:
-        assert shared_stack.error_lines_in(shared_stack.processes["backend"].log()[log_start:]) == []
+        assert live_stack.error_lines_in(live_stack.processes["backend"].log()[log_start:]) == []
 
 
-def test_signature_problems_answer_401(shared_stack, target, unchanged):
-    stack = shared_stack
+def test_signature_problems_answer_401(live_stack, target, unchanged):
+    stack = live_stack
     body = json.dumps(event_dict(target, "session_authenticated")).encode()
     event_id = json.loads(body)["id"]
     good = signed(stack, body, event_id=event_id)
@@ -121,8 +121,8 @@ def test_signature_problems_answer_401(shared_stack, target, unchanged):
     assert all(r.json()["error"] for r in answers.values())
 
 
-def test_bad_bodies_answer_400_or_413(shared_stack, target, unchanged):
-    stack = shared_stack
+def test_bad_bodies_answer_400_or_413(live_stack, target, unchanged):
+    stack = live_stack
     good = json.dumps(event_dict(target, "session_authenticated")).encode()
     bodies = {
         "empty": (b"", 400),
@@ -143,15 +143,15 @@ def test_bad_bodies_answer_400_or_413(shared_stack, target, unchanged):
         assert response.status_code == expected, (name, response.status_code, response.text[:200])
 
 
-def test_a_lying_content_length_is_refused(shared_stack, target, unchanged):
+def test_a_lying_content_length_is_refused(live_stack, target, unchanged):
     body = b"{}"
-    response = post(shared_stack, body, {**signed(shared_stack, body), "Content-Length": str(MAX_BODY_BYTES + 10)})
+    response = post(live_stack, body, {**signed(live_stack, body), "Content-Length": str(MAX_BODY_BYTES + 10)})
     assert response.status_code in (400, 413)
 
 
 @pytest.mark.parametrize("event_type", sorted(VALID_DATA))
-def test_a_wrong_type_in_any_field_answers_400_naming_it(shared_stack, target, unchanged, event_type):
-    stack = shared_stack
+def test_a_wrong_type_in_any_field_answers_400_naming_it(live_stack, target, unchanged, event_type):
+    stack = live_stack
     valid = event_dict(target, event_type)
     fields = [(key,) for key in valid if key != "data"] + [("data", key) for key in valid["data"]] + [("data",)]
     refused = {}
@@ -179,16 +179,16 @@ def test_a_wrong_type_in_any_field_answers_400_naming_it(shared_stack, target, u
         "NOT_A_STATE",
     ],
 )
-def test_a_heartbeat_with_a_session_state_of_the_wrong_type_answers_400(shared_stack, target, unchanged, state):
+def test_a_heartbeat_with_a_session_state_of_the_wrong_type_answers_400(live_stack, target, unchanged, state):
     heartbeat = event_dict(target, "worker_heartbeat")
     heartbeat["data"]["sessions"] = {"wa_x": state}
     body = json.dumps(heartbeat).encode()
-    response = post(shared_stack, body, signed(shared_stack, body, event_id=heartbeat["id"]))
+    response = post(live_stack, body, signed(live_stack, body, event_id=heartbeat["id"]))
     assert response.status_code == 400, response.text[:300]
 
 
-def test_a_replayed_event_is_answered_200_and_not_applied_again(shared_stack, target):
-    stack = shared_stack
+def test_a_replayed_event_is_answered_200_and_not_applied_again(live_stack, target):
+    stack = live_stack
     event = event_dict(target, "session_disconnected", sequence=1)  # older than anything: recorded as stale
     body = json.dumps(event).encode()
     first = post(stack, body, signed(stack, body, event_id=event["id"]))

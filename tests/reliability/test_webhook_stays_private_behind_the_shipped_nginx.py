@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.harness.livestack import ROOT, free_port
-from tests.reliability.conftest import keep_logs
+from tests.harness.pool import keep_logs
 from tests.reliability.stack import ReliabilityStack, wait_until
 
 pytestmark = pytest.mark.slow
@@ -137,7 +137,7 @@ def proxied(tmp_path_factory):
         if nginx is not None:
             nginx.stop()
             shutil.copy(folder / "nginx" / "access.log", stack.folder / "nginx-access.log")
-        keep_logs(stack, "test_webhook_stays_private_behind_the_shipped_nginx")
+        keep_logs(stack, "reliability/stack-logs/test_webhook_stays_private_behind_the_shipped_nginx")
 
 
 def outsider_post(url: str, cert: str | None = None) -> int:

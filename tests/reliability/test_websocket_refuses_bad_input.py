@@ -19,8 +19,8 @@ BAD_FRAMES = {
 
 
 @pytest.fixture(scope="module")
-def people(shared_stack):
-    return shared_stack.make_people({"hana": "Hana's shop", "ivan": "Ivan's shop"})
+def people(live_stack):
+    return live_stack.make_people({"hana": "Hana's shop", "ivan": "Ivan's shop"})
 
 
 async def open_socket(stack, workspace_id, *, token: str | None = None, origin: str | None = None):
@@ -44,27 +44,27 @@ async def close_code(stack, workspace_id, **kwargs) -> int | None:
         await http.close()
 
 
-async def test_strangers_are_closed_with_a_code_that_says_why(shared_stack, people):
+async def test_strangers_are_closed_with_a_code_that_says_why(live_stack, people):
     hana, ivan = people["hana"], people["ivan"]
-    assert await close_code(shared_stack, hana.workspace_id) == 4401
-    assert await close_code(shared_stack, hana.workspace_id, token="not-a-token") == 4401
-    assert await close_code(shared_stack, hana.workspace_id, token=ivan.token) == 4403
-    assert await close_code(shared_stack, 999_999, token=hana.token) == 4404
+    assert await close_code(live_stack, hana.workspace_id) == 4401
+    assert await close_code(live_stack, hana.workspace_id, token="not-a-token") == 4401
+    assert await close_code(live_stack, hana.workspace_id, token=ivan.token) == 4403
+    assert await close_code(live_stack, 999_999, token=hana.token) == 4404
 
 
-async def test_a_foreign_origin_or_a_bad_path_is_refused_at_the_handshake(shared_stack, people):
+async def test_a_foreign_origin_or_a_bad_path_is_refused_at_the_handshake(live_stack, people):
     hana = people["hana"]
     for workspace_id, origin in [(hana.workspace_id, "http://evil.example"), ("abc", None), ("-1", None)]:
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await close_code(shared_stack, workspace_id, token=hana.token, origin=origin)
+            await close_code(live_stack, workspace_id, token=hana.token, origin=origin)
         assert 400 <= refused.value.status < 500
 
 
 @pytest.mark.parametrize("frame", sorted(BAD_FRAMES))
-async def test_a_garbage_frame_is_ignored_or_closed_cleanly(shared_stack, people, frame):
+async def test_a_garbage_frame_is_ignored_or_closed_cleanly(live_stack, people, frame):
     hana = people["hana"]
-    log_start = len(shared_stack.processes["backend"].log())
-    http, socket = await open_socket(shared_stack, hana.workspace_id, token=hana.token)
+    log_start = len(live_stack.processes["backend"].log())
+    http, socket = await open_socket(live_stack, hana.workspace_id, token=hana.token)
     try:
         assert (await socket.receive_json(timeout=10))["type"] == "hello"
         kind, payload = BAD_FRAMES[frame]
@@ -79,4 +79,4 @@ async def test_a_garbage_frame_is_ignored_or_closed_cleanly(shared_stack, people
     finally:
         await socket.close()
         await http.close()
-    assert shared_stack.error_lines_in(shared_stack.processes["backend"].log()[log_start:]) == []
+    assert live_stack.error_lines_in(live_stack.processes["backend"].log()[log_start:]) == []

@@ -43,11 +43,11 @@ BAD_START_BODIES = [
 
 
 @pytest.fixture(scope="module")
-def running(shared_stack) -> dict:
+def running(live_stack) -> dict:
     """A session the worker runs, for the calls that need one."""
-    jo = shared_stack.make_people({"jo": "Jo's shop"})["jo"]
-    account = shared_stack.connect(workspace_id=jo.workspace_id, token=jo.token)
-    shared_stack.wait_qr(account["id"], token=jo.token)
+    jo = live_stack.make_people({"jo": "Jo's shop"})["jo"]
+    account = live_stack.connect(workspace_id=jo.workspace_id, token=jo.token)
+    live_stack.wait_qr(account["id"], token=jo.token)
     return account
 
 
@@ -60,61 +60,61 @@ def session_ids(stack) -> set[str]:
 
 
 @pytest.fixture
-def unchanged(shared_stack, running):
-    before = session_ids(shared_stack)
-    log_start = len(shared_stack.processes["worker"].log())
+def unchanged(live_stack, running):
+    before = session_ids(live_stack)
+    log_start = len(live_stack.processes["worker"].log())
     yield
-    assert session_ids(shared_stack) == before
-    assert shared_stack.error_lines_in(shared_stack.processes["worker"].log()[log_start:]) == []
+    assert session_ids(live_stack) == before
+    assert live_stack.error_lines_in(live_stack.processes["worker"].log()[log_start:]) == []
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_every_route_refuses_unsigned_and_badly_signed_calls(shared_stack, unchanged, method, path):
+def test_every_route_refuses_unsigned_and_badly_signed_calls(live_stack, unchanged, method, path):
     body = b'{"session_id": "wa_x", "workspace_id": "1"}' if method == "POST" else b""
-    good = sign_request(shared_stack.secret, method, path, body)
+    good = sign_request(live_stack.secret, method, path, body)
     cases = {
         "unsigned": {},
         "another secret": sign_request(new_secret(), method, path, body),
-        "another path": sign_request(shared_stack.secret, method, "/sessions/wa_other", body),
-        "another method": sign_request(shared_stack.secret, "PUT", path, body),
+        "another path": sign_request(live_stack.secret, method, "/sessions/wa_other", body),
+        "another method": sign_request(live_stack.secret, "PUT", path, body),
         "garbage signature": {**good, "webhook-signature": "v1,AAAA"},
     }
     if method == "POST":
-        cases["another body"] = sign_request(shared_stack.secret, method, path, b"{}")
-    answers = {name: call(shared_stack, method, path, body, headers).status_code for name, headers in cases.items()}
+        cases["another body"] = sign_request(live_stack.secret, method, path, b"{}")
+    answers = {name: call(live_stack, method, path, body, headers).status_code for name, headers in cases.items()}
     assert answers == dict.fromkeys(cases, 401)
 
 
-def test_a_replayed_call_is_refused(shared_stack, unchanged):
-    headers = sign_request(shared_stack.secret, "GET", "/sessions")
-    assert call(shared_stack, "GET", "/sessions", headers=headers).status_code == 200
-    assert call(shared_stack, "GET", "/sessions", headers=headers).status_code == 401
+def test_a_replayed_call_is_refused(live_stack, unchanged):
+    headers = sign_request(live_stack.secret, "GET", "/sessions")
+    assert call(live_stack, "GET", "/sessions", headers=headers).status_code == 200
+    assert call(live_stack, "GET", "/sessions", headers=headers).status_code == 401
 
 
 @pytest.mark.parametrize("body", BAD_START_BODIES, ids=lambda b: b[:30].decode(errors="replace"))
-def test_a_start_with_a_bad_body_answers_400(shared_stack, unchanged, body):
-    response = shared_stack.worker_call("POST", "/sessions", body)
+def test_a_start_with_a_bad_body_answers_400(live_stack, unchanged, body):
+    response = live_stack.worker_call("POST", "/sessions", body)
     assert response.status_code == 400, response.text[:200]
-    assert response.json()["error"] in ("invalid_json", "invalid_body", "invalid_session_id", "invalid_workspace_id")
+    assert response.json()["reason"] in ("invalid_json", "invalid_body", "invalid_session_id", "invalid_workspace_id")
 
 
-def test_a_huge_body_answers_413(shared_stack, unchanged):
+def test_a_huge_body_answers_413(live_stack, unchanged):
     body = json.dumps({"session_id": "wa_x", "workspace_id": "1", "pad": "x" * 2_000_000}).encode()
-    assert shared_stack.worker_call("POST", "/sessions", body).status_code == 413
+    assert live_stack.worker_call("POST", "/sessions", body).status_code == 413
 
 
 @pytest.mark.parametrize("session_id", ["wa_unknown", "a" * 129, "wa.x!", "wa%20x", "wa_x%00"])
 @pytest.mark.parametrize(
     ("method", "suffix"), [("GET", ""), ("DELETE", ""), ("POST", "/logout"), ("GET", "/screenshot")]
 )
-def test_an_unknown_or_malformed_session_id_answers_400_or_404(shared_stack, unchanged, session_id, method, suffix):
-    response = shared_stack.worker_call(method, f"/sessions/{session_id}{suffix}")
+def test_an_unknown_or_malformed_session_id_answers_400_or_404(live_stack, unchanged, session_id, method, suffix):
+    response = live_stack.worker_call(method, f"/sessions/{session_id}{suffix}")
     assert response.status_code in (400, 404), response.text[:200]
 
 
 @pytest.mark.parametrize(
     "body", [b"{}", b'{"phone_number": 5511}', b'{"phone_number": "abc"}', b'{"phone_number": "+0"}', b"[]", b"x"]
 )
-def test_a_pairing_code_for_a_bad_phone_number_answers_400(shared_stack, unchanged, running, body):
-    response = shared_stack.worker_call("POST", f"/sessions/{running['session_id']}/pairing-code", body)
+def test_a_pairing_code_for_a_bad_phone_number_answers_400(live_stack, unchanged, running, body):
+    response = live_stack.worker_call("POST", f"/sessions/{running['session_id']}/pairing-code", body)
     assert response.status_code == 400, response.text[:200]

@@ -10,9 +10,8 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-# The backend is down for a while here: leases long enough that the worker does not stop its sessions for
-# lack of renewal meanwhile (that fencing has its own tests).
-STACK_OPTIONS = {"backend_env": {"SESSION_LEASE_TTL_S": "300", "WORKER_HEARTBEAT_TIMEOUT_S": "300"}}
+# The backend is down for a while here: the fault stack's leases are long enough that the worker does not stop
+# its sessions for lack of renewal meanwhile (that fencing has its own tests).
 
 LINKED_PHONE = "4915123400011"
 PENDING_PHONE = "4915123400012"
@@ -22,7 +21,8 @@ def qr_events_after(stack, session_id: str, sequence: int) -> list:
     return [row for row in stack.inbox(session_id) if row[1] == "qr_code_generated" and row[2] > sequence]
 
 
-def test_sessions_and_outbox_survive_kill_9_of_the_worker(stack):
+def test_sessions_and_outbox_survive_kill_9_of_the_worker(fault_stack):
+    stack = fault_stack
     cleo = stack.make_people({"cleo": "Cleo's shop"})["cleo"]
     token, workspace_id = cleo.token, cleo.workspace_id
     linked = stack.connect(workspace_id=workspace_id, token=token)
@@ -75,7 +75,12 @@ def test_sessions_and_outbox_survive_kill_9_of_the_worker(stack):
     assert [a["phone_number"] for a in accounts] == [LINKED_PHONE, PENDING_PHONE]
     assert [a["is_primary"] for a in accounts] == [True, False]
     assert stack.error_lines("backend") == []
-    states = list((stack.folder / "sessions").rglob("storage_state.json"))
+    states = [
+        state
+        for state in (stack.folder / "sessions").rglob("storage_state.json")
+        if any(a["session_id"] in str(state) for a in (linked, pending))
+    ]
     assert len(states) == 2
     for state in states:  # a session's WhatsApp credentials: readable by the worker's user alone
         assert state.stat().st_mode & 0o077 == 0, oct(state.stat().st_mode)
+    stack.forget([linked, pending], token=token)  # the stack as this test found it

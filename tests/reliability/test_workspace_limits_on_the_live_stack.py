@@ -6,35 +6,26 @@ is a connect attempt; a workspace's own limits (what staff set in the admin) rep
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
-from tests.reliability.conftest import running
 from tests.reliability.stack import WsgiStack
 
 pytestmark = pytest.mark.slow
 
-DEFAULTS = {"WORKSPACE_MAX_ACCOUNTS": "10", "WORKSPACE_CONNECTS_PER_HOUR": "3", "WORKSPACE_CONNECTS_PER_DAY": "5"}
 RACERS = 4
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[WsgiStack]:
-    live = WsgiStack(tmp_path_factory.mktemp("limits-stack"), backend_env=dict(DEFAULTS))
-    with running(live, "workspace_limits") as started:
-        yield started
+def stack(wsgi_stack) -> WsgiStack:
+    """The gunicorn stack, with the settings' default limits of 10 accounts, 3 connects an hour and 5 a day
+    (tests/reliability/conftest.py)."""
+    return wsgi_stack
 
 
 def own_limits(stack: WsgiStack, workspace_id: int, **limits: int) -> None:
     """What staff set in the admin's Limits: the workspace's own fields (those not given stay empty)."""
-    fields = {"max_accounts": None, "connects_per_hour": None, "connects_per_day": None}
-    assert set(limits) <= set(fields)
-    stack.sql(
-        "UPDATE accounts_workspace SET max_accounts = %(max_accounts)s, connects_per_hour = %(connects_per_hour)s, "
-        "connects_per_day = %(connects_per_day)s WHERE id = %(id)s RETURNING id",
-        {**fields, **limits, "id": workspace_id},
-    )
+    stack.set_limits(workspace_id, **limits)
 
 
 def connect(stack: WsgiStack, person) -> object:
