@@ -55,6 +55,17 @@ def create(admin_url: str, name: str, env: dict[str, str]) -> None:
                transient=(psycopg.errors.ObjectInUse,))  # fmt: skip
 
 
+def register_workers(url: str, rows: list[tuple[str, str, int, str]]) -> None:
+    """Session workers registered as ``manage.py worker_register`` does: (id, base URL, capacity, public key)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for worker_id, base_url, capacity, public_key in rows:
+            conn.execute(
+                "INSERT INTO fleet_workernode (id, base_url, capacity, public_keys, reported_sessions, is_alive,"
+                " draining, created_at) VALUES (%s, %s, %s, %s, 0, false, false, now())",
+                (worker_id, base_url, capacity, public_key),
+            )
+
+
 def _copy(admin_url: str, template: str, name: str) -> bool:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')

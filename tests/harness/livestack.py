@@ -1,11 +1,12 @@
 """The live stack for end-to-end, reliability and docs tests and the benchmarks: every part as its own process
 on loopback.
 
-PostgreSQL (a fresh database per stack), Redis (a key prefix of its own, so that stacks running at the same
-time never take each other's Celery tasks or broadcasts; its keys are deleted at stop), the simulator, the
-backend on daphne, a Celery worker with beat, and one session worker. Each process logs to a file under the
-stack's folder, so a failure can be read afterwards. Processes can be stopped, killed and started again one
-by one, for the fault tests.
+PostgreSQL (a fresh database per stack, its session workers registered in it as an operator does, each with its
+own Ed25519 key: ``keys``; the backend signs its commands with ``backend_key``), Redis (a key prefix of its own, so
+that stacks running at the same time never take each other's Celery tasks or broadcasts; its keys are deleted at
+stop), the simulator, the backend on daphne, a Celery worker with beat, and one session worker. Each process logs
+to a file under the stack's folder, so a failure can be read afterwards. Processes can be stopped, killed and
+started again one by one, for the fault tests.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from shared.signing import new_secret
+from shared import identity
 from tests.harness import database
 from tests.harness.processes import (
     BIN,
@@ -48,7 +49,9 @@ class LiveStack:
     with_celery: bool = True
     workers: int = 1  # session workers: "worker" (worker-1), then "worker-2", "worker-3"... each its own port and data
     proxied_workers: list[str] = field(default_factory=list)  # reach the backend through a TcpProxy (``proxies``)
-    secret: str = field(default_factory=new_secret)
+    # Capacities the operator registered, by process name (default: the workers' MAX_SESSIONS, else 50).
+    capacities: dict[str, int] = field(default_factory=dict)
+    backend_key: identity.KeyPair = field(default_factory=identity.new_key_pair)  # signs the backend's commands
     state_key: str = field(default_factory=lambda: Fernet.generate_key().decode())
     processes: dict[str, Process] = field(default_factory=dict)
     at_stop: list[Callable[[], None]] = field(default_factory=list)  # what the harness runs beside it (a shell)
@@ -63,6 +66,12 @@ class LiveStack:
         self.redis_url = f"{redis_base}/{int(os.environ.get('LIVESTACK_REDIS_DB', '7'))}"
         self.redis_prefix = f"live-{secrets.token_hex(4)}"
         self.proxies = {name: TcpProxy(self.ports["backend"]) for name in self.proxied_workers}
+        self.keys = {name: identity.new_key_pair() for name in self.worker_names}  # each worker's own key
+
+    @staticmethod
+    def worker_id(name: str) -> str:
+        """The WORKER_ID of process ``name``: "worker" is worker-1, the others are named as their process."""
+        return "worker-1" if name == "worker" else name
 
     @property
     def extra_workers(self) -> list[str]:
@@ -89,7 +98,7 @@ class LiveStack:
     # Environment ------------------------------------------------------------------------------------------
     def common_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
-        env.update({"WHATSAPP_HMAC_SECRET": self.secret, "PYTHONUNBUFFERED": "1"})
+        env.update({"PYTHONUNBUFFERED": "1"})
         return env
 
     def django_env(self) -> dict[str, str]:
@@ -103,7 +112,7 @@ class LiveStack:
                 "DJANGO_DEBUG": "False",
                 "BEHIND_TLS_PROXY": "False",  # plain HTTP on loopback (the nginx test turns it on)
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
-                "DEFAULT_WORKER_URL": self.worker_url,
+                "BACKEND_SIGNING_KEY": self.backend_key.private,
                 "REDIS_KEY_PREFIX": self.redis_prefix,
                 # The suites that connect hundreds of times in one workspace (the flows, the benchmarks) are not
                 # about the workspace limits; the limits' own tests set them (test_workspace_limits_*.py).
@@ -126,7 +135,9 @@ class LiveStack:
             {
                 "WORKER_HOST": "127.0.0.1",
                 "WORKER_PORT": str(port),
-                "WORKER_ID": "worker-1" if name == "worker" else name,
+                "WORKER_ID": self.worker_id(name),
+                "WORKER_SIGNING_KEY": self.keys[name].private,
+                "BACKEND_PUBLIC_KEYS": self.backend_key.public,
                 "WORKER_PUBLIC_URL": f"http://127.0.0.1:{port}",
                 "BACKEND_WEBHOOK_URL": f"{backend}/api/v1/whatsapp/webhook",
                 "WA_WEB_URL": f"{self.simulator_url}/",
@@ -138,8 +149,28 @@ class LiveStack:
 
     # Life cycle -------------------------------------------------------------------------------------------
     def create_database(self) -> None:
-        """The stack's database, migrated (copied from a migrated template: tests/harness/database.py)."""
+        """The stack's database, migrated (copied from a migrated template: tests/harness/database.py), with its
+        session workers registered."""
         database.create(self.admin_db_url, self.db_name, self.django_env())
+        self.register_workers()
+
+    def capacity(self, name: str) -> int:
+        return self.capacities.get(name, int(self.worker_env.get("MAX_SESSIONS", "50")))
+
+    def register_identity(self, worker_id: str, *, capacity: int = 0, base_url: str = "http://127.0.0.1:1"):
+        """A worker registered by the operator that is no process of the stack (a test signs as it): its key pair.
+        Of capacity 0 by default, so that no session is placed on it."""
+        key = identity.new_key_pair()
+        database.register_workers(self.db_url, [(worker_id, base_url, capacity, key.public)])
+        return key
+
+    def register_workers(self) -> None:
+        """What ``manage.py worker_register`` writes for each worker: its name, URL, capacity and public key."""
+        rows = [
+            (self.worker_id(name), f"http://127.0.0.1:{self.ports[name]}", self.capacity(name), self.keys[name].public)
+            for name in self.worker_names
+        ]
+        database.register_workers(self.db_url, rows)
 
     def drop_database(self) -> None:
         database.drop(self.admin_db_url, self.db_name)

@@ -17,7 +17,7 @@ import aiohttp
 import psycopg
 import requests
 
-from shared.signing import sign_request
+from tests.harness.identities import command_headers
 from tests.harness.livestack import BIN, LiveStack
 from tests.harness.people import Person, make_people, run_django
 from tests.harness.phone import Phone
@@ -168,12 +168,11 @@ class ReliabilityStack(LiveStack):
 
     # The worker --------------------------------------------------------------------------------------------
     def worker_call(self, method: str, path: str, body: bytes = b"") -> requests.Response:
-        headers = sign_request(self.secret, method, path, body)
-        return requests.request(method, self.worker_url + path, data=body, headers=headers, timeout=20)
+        return self.worker_call_to("worker", method, path, body)
 
     def worker_call_to(self, name: str, method: str, path: str, body: bytes = b"") -> requests.Response:
-        """A signed call to the session worker ``name`` (one of ``worker_names``)."""
-        headers = sign_request(self.secret, method, path, body)
+        """A command of the backend to the session worker ``name`` (one of ``worker_names``), signed for it."""
+        headers = command_headers(self.backend_key.private, self.worker_id(name), method, path, body)
         url = f"http://127.0.0.1:{self.ports[name]}{path}"
         return requests.request(method, url, data=body, headers=headers, timeout=20)
 

@@ -1,5 +1,6 @@
-"""The live worker's API answers bad input with a clear 4xx and starts nothing: unsigned, badly signed and
-replayed calls to every route (401), and signed calls with bad bodies, bad session ids and bad phone
+"""The live worker's API answers bad input with a clear 4xx and starts nothing: unsigned, badly signed (another
+key, the worker's own key, a command signed for another worker, another method, path or body) and replayed calls
+to every route (401), and signed calls with bad bodies, bad session ids and bad phone
 numbers (400/404/413). The worker's list of sessions is the same afterwards and it logs no error."""
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import json
 import pytest
 import requests
 
-from shared.signing import new_secret, sign_request
+from shared import identity
+from tests.harness.identities import command_headers
 
 ROUTES = [
     ("POST", "/sessions"),
@@ -71,22 +73,26 @@ def unchanged(live_stack, running):
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 def test_every_route_refuses_unsigned_and_badly_signed_calls(live_stack, unchanged, method, path):
     body = b'{"session_id": "wa_x", "workspace_id": "1"}' if method == "POST" else b""
-    good = sign_request(live_stack.secret, method, path, body)
+    backend = live_stack.backend_key.private
+    good = command_headers(backend, "worker-1", method, path, body)
     cases = {
         "unsigned": {},
-        "another secret": sign_request(new_secret(), method, path, body),
-        "another path": sign_request(live_stack.secret, method, "/sessions/wa_other", body),
-        "another method": sign_request(live_stack.secret, "PUT", path, body),
-        "garbage signature": {**good, "webhook-signature": "v1,AAAA"},
+        "another key": command_headers(identity.new_key_pair().private, "worker-1", method, path, body),
+        "the worker's own key": command_headers(live_stack.keys["worker"].private, "worker-1", method, path, body),
+        "for another worker": command_headers(backend, "worker-2", method, path, body),
+        "another path": command_headers(backend, "worker-1", method, "/sessions/wa_other", body),
+        "another method": command_headers(backend, "worker-1", "PUT", path, body),
+        "garbage signature": {**good, "webhook-signature": "v1a,AAAA"},
+        "hmac version": {**good, "webhook-signature": good["webhook-signature"].replace("v1a,", "v1,")},
     }
     if method == "POST":
-        cases["another body"] = sign_request(live_stack.secret, method, path, b"{}")
+        cases["another body"] = command_headers(backend, "worker-1", method, path, b"{}")
     answers = {name: call(live_stack, method, path, body, headers).status_code for name, headers in cases.items()}
     assert answers == dict.fromkeys(cases, 401)
 
 
 def test_a_replayed_call_is_refused(live_stack, unchanged):
-    headers = sign_request(live_stack.secret, "GET", "/sessions")
+    headers = command_headers(live_stack.backend_key.private, "worker-1", "GET", "/sessions")
     assert call(live_stack, "GET", "/sessions", headers=headers).status_code == 200
     assert call(live_stack, "GET", "/sessions", headers=headers).status_code == 401
 
@@ -95,7 +101,7 @@ def test_a_replayed_call_is_refused(live_stack, unchanged):
 def test_a_start_with_a_bad_body_answers_400(live_stack, unchanged, body):
     response = live_stack.worker_call("POST", "/sessions", body)
     assert response.status_code == 400, response.text[:200]
-    assert response.json()["reason"] in ("invalid_json", "invalid_body", "invalid_session_id", "invalid_workspace_id")
+    assert response.json()["error"] in ("invalid_json", "invalid_body", "invalid_session_id", "invalid_workspace_id")
 
 
 def test_a_huge_body_answers_413(live_stack, unchanged):
