@@ -34,6 +34,10 @@ def block_env(stack: LiveStack, tmp_path_factory) -> dict[str, str]:
             "WORKER_URL": stack.worker_url,
             "SIMULATOR_URL": stack.simulator_url,
             "SESSION_DATA_DIR": str(stack.folder / "sessions"),
+            # The first worker's own env file (the blocks that sign as a worker); BACKEND_SIGNING_KEY is the
+            # backend's (django_env), for the blocks that command a worker.
+            "WORKER_ID": stack.worker_id("worker"),
+            "WORKER_SIGNING_KEY": stack.keys["worker"].private,
             "TMPDIR": str(tmp_path_factory.mktemp("docs-commands")),
         }
     )
