@@ -106,7 +106,7 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
                     raise
                 log.warning("websocket: joining %s failed on a broken Redis connection, attempt %d", group, attempt)
 
-    async def disconnect(self, code: int) -> None:
+    async def _leave_groups(self) -> None:
         if self.membership_keeper is not None:
             self.membership_keeper.cancel()
             self.membership_keeper = None
@@ -114,13 +114,11 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = ()
 
+    async def disconnect(self, code: int) -> None:
+        await self._leave_groups()
+
     async def membership_revoked(self, event: dict) -> None:
-        if self.membership_keeper is not None:
-            self.membership_keeper.cancel()
-            self.membership_keeper = None
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined = ()
+        await self._leave_groups()
         await self.close(code=CLOSE_NOT_A_MEMBER)
 
     async def send_json(self, content, close=False) -> None:
