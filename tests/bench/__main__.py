@@ -1,7 +1,8 @@
 """``python -m tests.bench [--small] [measure ...]``: run the measures, print the table, write the JSON.
 
-Measures: ingest, restore, qr, scan, success, peer (on one live stack, in that order: ingest first while the
-worker is idle; peer is whatsapp-web.js against the stack's simulator), density (its own worker processes,
+Measures: ingest, checks, restore, qr, scan, success, peer (on one live stack, in that order: ingest first while
+the worker is idle, then checks, the cost of authenticating each webhook, given as a share of ingest's latency;
+peer is whatsapp-web.js against the stack's simulator), density (its own worker processes,
 after the stack is gone), failover (with the drain; stacks of three workers of its own,
 tests/bench/failover.py), then the reliability suite's scenarios at full scale, each on a stack of its own
 (tests/bench/scale.py): flows, first_connections, spread_failover, outage. With no names, all of them.
@@ -23,12 +24,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.bench import density, failover, ingest, peer, plots, qr, report, restore, scale, scan, success
+from tests.bench import checks, density, failover, ingest, peer, plots, qr, report, restore, scale, scan, success
 from tests.bench.stack import BenchStack
 
 log = logging.getLogger("bench")
 
-STACK_MEASURES = ("ingest", "restore", "qr", "scan", "success", "peer")
+STACK_MEASURES = ("ingest", "checks", "restore", "qr", "scan", "success", "peer")
 DENSITY_PROFILE_CUTOFF_S = 540.0  # past this, density measures the profile layout up to its linked size only
 ALL = (*STACK_MEASURES, "density", "failover", *scale.MEASURES)
 
@@ -43,6 +44,8 @@ class Sizes:
     success_at_once: int = 4
     restore_sessions: list[int] = field(default_factory=lambda: [10, 20])
     ingest_counts: dict[int, int] = field(default_factory=lambda: {1: 300, 8: 1000, 32: 3000})
+    checks_verify_calls: int = 2000  # per round (7 rounds), per body and scheme
+    checks_authenticate_calls: int = 300  # per round (7 rounds), in the stack's Django process
     peer_single_runs: int = 5
     peer_at_once: list[int] = field(default_factory=lambda: [10, 20])
     peer_restore: int = 10
@@ -66,6 +69,8 @@ SMALL = Sizes(
     success_at_once=2,
     restore_sessions=[2, 3],
     ingest_counts={1: 30, 8: 80, 32: 160},
+    checks_verify_calls=200,
+    checks_authenticate_calls=30,
     peer_single_runs=1,
     peer_at_once=[2, 3],
     peer_restore=2,
@@ -84,6 +89,10 @@ SMALL = Sizes(
 async def _stack_measure(name: str, stack: BenchStack, sizes: Sizes) -> dict[str, Any]:
     if name == "ingest":
         return await ingest.measure(stack=stack, counts=sizes.ingest_counts)
+    if name == "checks":
+        return await checks.measure(
+            stack=stack, verify_calls=sizes.checks_verify_calls, authenticate_calls=sizes.checks_authenticate_calls
+        )
     if name == "restore":
         return await restore.measure(stack=stack, sizes=sizes.restore_sessions)
     if name == "qr":

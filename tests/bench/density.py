@@ -1,7 +1,9 @@
 """4. Density: how many sessions one worker holds, and what each costs, in both session layouts.
 
-A worker process (``python -m session_worker``) runs against a simulator process and a signed webhook
-receiver in this process (tests/harness/receiver.py: every delivery verified with ``shared.signing.verify``).
+A worker process (``python -m session_worker``) runs against a simulator process and a fake backend in this
+process (tests/harness/receiver.py ``WebhookReceiver``: each worker registered there with its own Ed25519 key,
+every delivery verified with ``shared.identity.verify``); the sessions are started as the backend starts them: the
+lease granted in the receiver, then the start command signed with the receiver's backend key for that worker.
 Memory is PSS summed over the worker and every process below it (Playwright's driver, Chromium's browser,
 zygotes, GPU/utility and renderer processes), read from /proc/<pid>/smaps_rollup, never RSS.
 
@@ -25,11 +27,12 @@ from typing import Any
 
 import aiohttp
 
-from shared.signing import new_secret, sign_request
+from shared import identity
 from simulator.testing import PhoneClient
 from tests.bench import pss
 from tests.bench.stack import SIMULATOR_ARGS
 from tests.bench.stats import summary
+from tests.harness.identities import command_headers
 from tests.harness.livestack import PYTHON, Process, free_port, simulator_process
 from tests.harness.receiver import WebhookReceiver
 
@@ -43,8 +46,7 @@ class Rig:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.secret = new_secret()
-        self.receiver = WebhookReceiver(self.secret)
+        self.receiver = WebhookReceiver()
         self.sim_port = free_port()
         self.simulator = simulator_process(
             folder, self.sim_port, args=SIMULATOR_ARGS, env={**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -63,13 +65,16 @@ class Rig:
 
     def worker(self, *, layout: str, name: str) -> Process:
         port = free_port()
+        worker_id, key = f"bench-{name}", identity.new_key_pair()
+        self.receiver.register(worker_id, key.public)
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "WHATSAPP_HMAC_SECRET"},  # the worker refuses it
             "PYTHONUNBUFFERED": "1",
-            "WHATSAPP_HMAC_SECRET": self.secret,
+            "WORKER_SIGNING_KEY": key.private,
+            "BACKEND_PUBLIC_KEYS": self.receiver.backend.public,
             "WORKER_HOST": "127.0.0.1",
             "WORKER_PORT": str(port),
-            "WORKER_ID": f"bench-{name}",
+            "WORKER_ID": worker_id,
             "BACKEND_WEBHOOK_URL": self.receiver.url,
             "WA_WEB_URL": f"http://127.0.0.1:{self.sim_port}/",
             "SESSION_DATA_DIR": tempfile.mkdtemp(prefix=f"{name}-", dir=self.folder),
@@ -87,13 +92,15 @@ class Rig:
 
     async def start_sessions(self, worker: Process, count: int) -> dict[str, Any]:
         """Start ``count`` sessions at once; per-session time to its first QR, and the batch's wall time."""
-        base = worker.ready_url.removesuffix("/health")
+        base, worker_id = worker.ready_url.removesuffix("/health"), worker.env["WORKER_ID"]
         session_ids = [f"wa_{secrets.token_hex(16)}" for _ in range(count)]
         started = time.monotonic()
 
         async def post(session_id: str) -> float:
             body = json.dumps({"session_id": session_id, "workspace_id": "1"}).encode()
-            headers = {**sign_request([self.secret], "POST", "/sessions", body), "content-type": "application/json"}
+            self.receiver.grant(session_id, worker_id=worker_id)  # as the backend does before its start command
+            headers = command_headers(self.receiver.backend.private, worker_id, "POST", "/sessions", body)
+            headers["content-type"] = "application/json"
             sent = time.monotonic()
             async with self.http.post(f"{base}/sessions", data=body, headers=headers) as response:
                 if response.status not in (200, 201):

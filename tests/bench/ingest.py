@@ -4,10 +4,14 @@ concurrent senders, with p50/p99 latency; and the same server's bare /healthz vi
 
 Two servers on the same database and Redis: daphne as `make run` and the live stack run it, and gunicorn
 as deploy/supervisord.conf runs it in production (2 workers, 4 threads). The events are real contract
-events (``shared.events.make_event`` signed with ``shared.signing.sign``): ``qr_code_generated``, the
-commonest event and the heaviest to apply (it renders the QR's SVG), for 64 accounts in 16 workspaces (at 32
-senders, two senders share each workspace and so its row lock). Each sender owns its accounts, so its
-sequences arrive in order and every event is applied, not merely recorded as stale. Counts are bounded.
+events (``shared.events.make_event``): ``qr_code_generated``, the commonest event, for 64 accounts in 16
+workspaces (at 32 senders, two senders share each workspace and so its row lock). Each sender is a worker
+registered as an operator does (``LiveStack.register_identity``: its own Ed25519 key, ``x-worker-id`` and a
+``v1a`` signature on each event, tests/harness/identities.py) and holds the leases of its accounts (set in the
+database at epoch 1, expiring long after the measure), so the backend authenticates and authorizes every event
+as a real worker's, its sequences arrive in order and every event is applied, not merely recorded as stale.
+Counts are bounded. The accounts are deleted at the end (no QR of theirs expires into a stop command to a worker
+that does not exist).
 """
 
 from __future__ import annotations
@@ -22,27 +26,35 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psycopg
 
-from shared.events import make_event
-from shared.signing import sign
+from shared.events import Event, make_event
+from shared.identity import KeyPair
 from tests.bench import pss
 from tests.bench.stack import BenchStack
 from tests.bench.stats import summary
+from tests.harness.identities import event_headers
 from tests.harness.livestack import BIN, Process, free_port
 from tests.harness.people import run_django
 
 LEVELS = (1, 8, 32)
 SECONDS = 4.0  # the most one level may take, whatever its count
-WORKER_ID = "bench-ingest"
+EPOCH = 1  # the leases the senders hold
 
+# Each account's lease is held by its sender's worker, at EPOCH, until long after the measure (no failover moves it).
 _ACCOUNTS_SCRIPT = """
+import datetime as dt
+from django.utils import timezone
 from backend.accounts.models import AccountStatus, WhatsAppAccount
 result = []
-for index, session_id in enumerate(spec["sessions"]):
+expires = timezone.now() + dt.timedelta(days=1)
+for index, (session_id, worker_id) in enumerate(spec["sessions"]):
     workspace_id = spec["workspaces"][index % len(spec["workspaces"])]
-    WhatsAppAccount.objects.create(workspace_id=workspace_id, session_id=session_id, status=AccountStatus.QR_SCANNING)
+    WhatsAppAccount.objects.create(workspace_id=workspace_id, session_id=session_id, status=AccountStatus.QR_SCANNING,
+                                   worker_id=worker_id, lease_epoch=spec["epoch"], lease_expires_at=expires)
     result.append([session_id, workspace_id])
 """
+_DELETE_SQL = "UPDATE accounts_whatsappaccount SET deleted_at = now() WHERE session_id = ANY(%s)"
 
 
 def _fake_qr() -> str:
@@ -52,27 +64,33 @@ def _fake_qr() -> str:
     return f"2@{key()},{key()},{key()},{key()},1"
 
 
+def qr_event(*, session_id: str, workspace_id: int | str, worker_id: str, sequence: int) -> Event:
+    """A ``qr_code_generated`` of the lease at EPOCH, as a worker sends it."""
+    return make_event(
+        type="qr_code_generated",
+        session_id=session_id,
+        workspace_id=str(workspace_id),
+        worker_id=worker_id,
+        epoch=EPOCH,
+        sequence=sequence,
+        data={"qr": _fake_qr(), "qr_count": 1, "expires_in": 60},
+    )
+
+
 class Sender:
-    """Events for the accounts one sender owns, with each account's sequence growing."""
+    """A registered worker: events for the accounts whose leases it holds, with each account's sequence growing."""
 
-    def __init__(self, accounts: list[tuple[str, int]], sequences: dict[str, itertools.count]) -> None:
+    def __init__(self, worker_id: str, key: KeyPair, accounts: list[tuple[str, int]]) -> None:
+        self.worker_id, self.key = worker_id, key
         self._accounts = itertools.cycle(accounts)
-        self._sequences = sequences
+        self._sequences = {session_id: itertools.count(1) for session_id, _ in accounts}
 
-    def next_request(self, secret: str) -> tuple[bytes, dict[str, str]]:
+    def next_request(self) -> tuple[bytes, dict[str, str]]:
         session_id, workspace_id = next(self._accounts)
-        event = make_event(
-            type="qr_code_generated",
-            session_id=session_id,
-            workspace_id=str(workspace_id),
-            worker_id=WORKER_ID,
-            sequence=next(self._sequences[session_id]),
-            data={"qr": _fake_qr(), "qr_count": 1, "expires_in": 60},
-        )
+        sequence = next(self._sequences[session_id])
+        event = qr_event(session_id=session_id, workspace_id=workspace_id, worker_id=self.worker_id, sequence=sequence)
         body = event.to_json()
-        headers = sign([secret], event.id, int(time.time()), body)
-        headers["content-type"] = "application/json"
-        return body, headers
+        return body, event_headers(self.worker_id, self.key.private, body, msg_id=event.id)
 
 
 async def _level(
@@ -125,18 +143,20 @@ def _outcome(answer: bytes) -> str:
 
 
 async def _server(
-    *, http: aiohttp.ClientSession, base_url: str, pid: int, secret: str, senders: list[Sender], counts: dict[int, int]
+    *, http: aiohttp.ClientSession, base_url: str, pid: int, senders: list[Sender], counts: dict[int, int]
 ) -> dict[str, Any]:
     webhook, healthz = f"{base_url}/api/v1/whatsapp/webhook", f"{base_url}/healthz"
 
     def event(sender: int) -> tuple[str, bytes, dict[str, str]]:
-        return ("POST", *senders[sender].next_request(secret))
+        return ("POST", *senders[sender].next_request())
 
     def hello(_sender: int) -> tuple[str, bytes, dict[str, str]]:
         return "GET", b"", {}
 
     # Warm up: every server process/thread imports its views and opens its pool before the clock runs.
     warmup = await _level(http=http, url=webhook, senders=8, count=32, request=event)
+    if not warmup["outcomes"].get("applied"):
+        raise RuntimeError(f"{base_url}: no event of the warm-up applied: {warmup['outcomes']}")
     await _level(http=http, url=healthz, senders=8, count=32, request=hello)
     levels: dict[str, Any] = {"warmup_applied": warmup["outcomes"].get("applied", 0)}
     for level in LEVELS:
@@ -172,16 +192,17 @@ def gunicorn_process(stack: BenchStack, folder: Path) -> Process:
 async def measure(
     *, stack: BenchStack, counts: dict[int, int], accounts: int = 64, workspaces: int = 16
 ) -> dict[str, Any]:
+    top = max(LEVELS)
+    worker_ids = [f"bench-ingest-{i + 1}" for i in range(top)]
+    keys = [await asyncio.to_thread(stack.live.register_identity, worker_id) for worker_id in worker_ids]
     workspace_ids = await stack.workspaces(workspaces, prefix="Bench ingest")
     session_ids = [f"wa_{secrets.token_hex(16)}" for _ in range(accounts)]
-    made = await asyncio.to_thread(
-        run_django, stack.live, _ACCOUNTS_SCRIPT, {"sessions": session_ids, "workspaces": workspace_ids}
-    )
+    holders = [[session_id, worker_ids[i % top]] for i, session_id in enumerate(session_ids)]
+    spec = {"sessions": holders, "workspaces": workspace_ids, "epoch": EPOCH}
+    made = await asyncio.to_thread(run_django, stack.live, _ACCOUNTS_SCRIPT, spec)
     feeds = [await stack.feed(w) for w in workspace_ids]  # an operator's page open on each workspace
-    pairs = [(session_id, workspace_id) for session_id, workspace_id in made]
-    top = max(LEVELS)
-    sequences = {session_id: itertools.count(1) for session_id in session_ids}
-    senders = [Sender(pairs[i::top], sequences) for i in range(top)]
+    pairs = [(session_id, workspace_id) for session_id, workspace_id in made]  # pairs[i] is worker i % top's
+    senders = [Sender(worker_ids[i], keys[i], pairs[i::top]) for i in range(top)]
 
     gunicorn = gunicorn_process(stack, stack.live.folder)
     await asyncio.to_thread(gunicorn.start)
@@ -197,9 +218,7 @@ async def measure(
             )
             for name, base_url, pid in servers:
                 before = sum(len(f.messages) for f in feeds)
-                levels = await _server(
-                    http=http, base_url=base_url, pid=pid, secret=stack.live.secret, senders=senders, counts=counts
-                )
+                levels = await _server(http=http, base_url=base_url, pid=pid, senders=senders, counts=counts)
                 await asyncio.sleep(1.0)
                 received = sum(len(f.messages) for f in feeds) - before
                 applied = levels.pop("warmup_applied") + sum(
@@ -208,4 +227,6 @@ async def measure(
                 results[name] = {"levels": levels, "broadcasts_expected": applied, "broadcasts_received": received}
     finally:
         await asyncio.to_thread(gunicorn.stop)
+        async with await psycopg.AsyncConnection.connect(stack.live.db_url, autocommit=True) as db:
+            await db.execute(_DELETE_SQL, (session_ids,))
     return results

@@ -1,5 +1,5 @@
 """The table's rows of capacity: PSS per session (ours in both layouts, beside the peer's), how many sessions
-one worker holds, and the webhook's ingest rate on gunicorn and daphne."""
+one worker holds, the webhook's ingest rate on gunicorn and daphne, and what its checks cost per event."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def rows(measures: dict[str, Any]) -> list[Row]:
         out.extend(_density_rows(density))
     if ingest := measures.get("ingest"):
         out.extend(_ingest_rows(ingest))
+    if checks := measures.get("checks"):
+        out.extend(_checks_rows(checks, measures.get("ingest") or {}))
     return out
 
 
@@ -101,4 +103,36 @@ def _ingest_rows(ingest: dict[str, Any]) -> list[Row]:
                 out.append(Row(label, "-", ours))
         received, expected = ingest[server]["broadcasts_received"], ingest[server]["broadcasts_expected"]
         out.append(Row(f"Broadcasts received on the WebSockets, {server}", "-", f"{received}/{expected}"))
+    return out
+
+
+def _checks_rows(checks: dict[str, Any], ingest: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for costs in checks["verify"].values():
+        ours, reference = costs["ed25519_v1a"]["median_us"], costs["hmac_sha256_v1"]["median_us"]
+        label = f"Signature check, CPU per event ({costs['what']}, {costs['bytes']} bytes): v1a vs HMAC's v1"
+        text = (
+            f"Ed25519 {ours:.1f} µs, HMAC-SHA256 {reference:.1f} µs ({costs['ratio']:.0f}x, +{ours - reference:.0f} µs)"
+        )
+        out.append(Row(label, "-", text + load(checks)))
+    parts = {part: figures["wall_ms"]["median"] for part, figures in checks["authenticate"].items()}
+    whole = checks["authenticate"]["authenticate"]
+    label = "Worker authentication per webhook (worker_authenticate: its row by x-worker-id, then v1a; on PostgreSQL)"
+    text = f"{parts['authenticate']:.2f} ms (fastest round {whole['wall_ms']['min']:.2f} ms; row lookup "
+    text += f"{parts['lookup']:.2f} ms, v1a check {parts['verify']:.2f} ms), CPU {whole['cpu_ms']['median']:.2f} ms"
+    out.append(Row(label, "-", text + load(checks)))
+    added_ms = parts["authenticate"] - checks["verify"]["qr_code_generated"]["hmac_sha256_v1"]["median_us"] / 1000
+    for server in ("gunicorn", "daphne"):
+        for level in ("1", "8"):
+            events = ingest.get(server, {}).get("levels", {}).get(level, {}).get("events")
+            if events is None:
+                continue
+            p50, p99 = events["latency_s"]["p50"] * 1000, events["latency_s"]["p99"] * 1000
+            text = (
+                f"authentication {parts['authenticate']:.2f} ms = {parts['authenticate'] / p50:.0%} of p50 "
+                f"{p50:.1f} ms (p99 {p99:.1f} ms); beyond HMAC's check: +{added_ms:.2f} ms = {added_ms / p50:.0%}"
+            )
+            out.append(Row(f"Checks' share of the webhook round trip, {server}, {level} sender(s)", "-", text))
+    if not ingest:
+        out.append(Row("Checks' share of the webhook round trip", "-", "n/a: run with ingest"))
     return out

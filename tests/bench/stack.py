@@ -3,7 +3,7 @@
 ``BenchStack`` is tests/harness/livestack.py's stack (daphne, Celery with beat, one session worker, the simulator
 with the instant profile, a fresh PostgreSQL database, Redis) plus what a measure needs: a user with an API
 token, workspaces made on demand, the REST API, the workspace WebSocket (``Feed``), the phone, and the
-worker's signed API (to see what the worker runs).
+worker's API, called with commands signed as the backend signs them for that worker (to see what it runs).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 import aiohttp
 import psycopg
 
-from shared.signing import sign_request
 from simulator.testing import PhoneClient
+from tests.harness.identities import command_headers
 from tests.harness.livestack import LiveStack
 from tests.harness.people import make_people
 
@@ -204,7 +204,8 @@ class BenchStack:
     async def worker_views(self) -> dict[str, Message]:
         """``{session_id: view}`` of every session the worker knows (docs/contracts.md)."""
         assert self.http is not None
-        headers = sign_request([self.live.secret], "GET", "/sessions", b"")
+        worker_id = self.live.worker_id("worker")
+        headers = command_headers(self.live.backend_key.private, worker_id, "GET", "/sessions")
         async with self.http.get(f"{self.live.worker_url}/sessions", headers=headers) as response:
             response.raise_for_status()
             return {s["session_id"]: s for s in (await response.json())["sessions"]}
