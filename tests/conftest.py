@@ -32,8 +32,9 @@ from tests.harness.pool import (  # noqa: F401 (pytest finds them here)
 )
 from tests.reliability.stack import ReliabilityStack
 
-# The owner, member and outsider of the permission tests, and their workspaces (made only where a test asks).
-pytest_plugins = ["tests.harness.members"]
+# The owner, member and outsider of the permission tests, and their workspaces (made only where a test asks); a
+# 500 logged by a live stack fails the test it happened in.
+pytest_plugins = ["tests.harness.members", "tests.harness.server_errors"]
 
 live_stack = shared_stack_fixture(Kind("live_stack", ReliabilityStack, logs="stack-logs/live"))
 

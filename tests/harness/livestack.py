@@ -37,6 +37,7 @@ from tests.harness.proxy import TcpProxy
 
 # What the suites import from here (the stack's parts live in tests/harness/processes.py and database.py).
 __all__ = ["BIN", "PYTHON", "ROOT", "LiveStack", "Process", "free_port", "simulator_process", "wait_http"]
+STARTED: list[LiveStack] = []  # every stack started in this process, for tests/harness/server_errors.py to watch
 
 
 @dataclass
@@ -241,6 +242,7 @@ class LiveStack:
         (which report to the backend and open the simulator's page as soon as they are up)."""
         self.create_database()
         self.define()
+        STARTED.append(self)  # a 500 in its backend's or Celery's log fails the test (server_errors.py)
         start_together(self.processes[name] for name in ("simulator", "backend", "celery") if name in self.processes)
         start_together(self.processes[name] for name in self.worker_names if name in self.processes)
         return self
