@@ -18,6 +18,7 @@ supervisord's control socket asks for a password (kept in its 0600 configuration
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import secrets
@@ -116,6 +117,20 @@ def wait_ready(url: str, supervisor: subprocess.Popen, timeout: float = 90) -> b
     return False
 
 
+def wait_heard(url: str, supervisor: subprocess.Popen, timeout: float = 60) -> bool:
+    """Until the worker's /health says the backend has answered its heartbeat: Connect can place sessions on it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and supervisor.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if json.load(response).get("heartbeat_answered"):
+                    return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.3)
+    return False
+
+
 def main() -> int:
     os.umask(0o077)  # every file and folder made from here on, by us or the programs, is owner-only
     VAR.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -163,6 +178,14 @@ def main() -> int:
             stop(None, None)
             supervisor.wait()
             return 1
+    for name, url in checks.items():
+        if name.startswith("session worker"):
+            say(f"Waiting for the backend to hear the {name}'s heartbeat")
+            if not wait_heard(url, supervisor):
+                print(f"make run: the backend did not answer the {name}; see {VAR / 'logs'}", file=sys.stderr)
+                stop(None, None)
+                supervisor.wait()
+                return 1
     limits = (
         f"{env['WORKSPACE_MAX_ACCOUNTS']} accounts, {env['WORKSPACE_CONNECTS_PER_HOUR']} connect attempts an hour, "
         f"{env['WORKSPACE_CONNECTS_PER_DAY']} a day"

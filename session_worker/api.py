@@ -173,6 +173,7 @@ async def health(request: web.Request) -> web.Response:
         "ready": ready,
         "cause": cause,  # why it is not ready, for a person
         "backend_refusal": refusal,  # the backend's last 401 to this worker, while it refuses it
+        "heartbeat_answered": manager.leases.answered,  # the backend knows this worker: sessions can be placed here
         "worker_id": settings.worker_id,
         "layout": settings.layout.value,
         "sessions": manager.active_count,

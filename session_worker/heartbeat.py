@@ -1,6 +1,7 @@
-"""``worker_heartbeat``: at start and every HEARTBEAT_INTERVAL_S, sent directly (a stale heartbeat is worthless,
-so it does not queue in the outbox); the next one follows anyway. Its answer lists the leases this worker holds:
-session_worker/lease_keeper.py makes what runs here match it (session_worker/leases.py decides how)."""
+"""``worker_heartbeat``: at start (then every second until the backend answers one) and every
+HEARTBEAT_INTERVAL_S, sent directly (a stale heartbeat is worthless, so it does not queue in the outbox); the next
+one follows anyway. Its answer lists the leases this worker holds: session_worker/lease_keeper.py makes what runs
+here match it (session_worker/leases.py decides how)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shared.events import EventType, make_event
 log = logging.getLogger("session_worker.heartbeat")
 
 MAX_ANSWER_BYTES = 16 * 1024 * 1024  # the leases of every session a worker may hold, with room to spare
+FIRST_ANSWER_RETRY_S = 1.0
 
 
 async def send_heartbeat(*, manager: SessionManager, leases: LeaseKeeper, http: aiohttp.ClientSession) -> bool:
@@ -81,4 +83,13 @@ async def heartbeat_loop(*, manager: SessionManager, leases: LeaseKeeper, http: 
                 "heartbeat answered late, sending the next at once", extra={"round_trip_ms": int(round_trip * 1000)}
             )
             continue
-        await asyncio.sleep(settings.heartbeat_interval_s)
+        await asyncio.sleep(_next_in(manager, answered=answered))
+
+
+def _next_in(manager: SessionManager, *, answered: bool) -> float:
+    """Until the backend has answered a first heartbeat (it may be starting beside this worker: no session can be
+    placed here before), one a second; once answered, or while the backend refuses this worker, the interval."""
+    interval = manager.settings.heartbeat_interval_s
+    if answered or manager.leases.answered or manager.backend.refusal is not None:
+        return interval
+    return min(FIRST_ANSWER_RETRY_S, interval)
