@@ -2,6 +2,8 @@
 replaced by loopback ones: the name, the certificate, the ports, the private address and network):
 
 - the public server (HTTPS) does not serve the webhook, whatever a client claims in X-Forwarded-For;
+- the private listener is TLS only, with a certificate of the operator's own CA that the worker trusts
+  (BACKEND_CA_FILE): the worker's events and auth states go through it;
 - through the private listener, unsigned requests of another host are counted on that host's real address (the
   proxy is a TRUSTED_PROXIES entry): over WEBHOOK_UNVERIFIED_RATE it gets 429, while the real session worker,
   whose events come through the same listener, never gets a 429 and its account gets its QR;
@@ -25,6 +27,7 @@ from cryptography.x509.oid import NameOID
 from tests.harness.livestack import ROOT, free_port
 from tests.harness.pool import keep_logs
 from tests.reliability.stack import ReliabilityStack, wait_until
+from tests.worker.tls import make_ca
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +55,9 @@ def self_signed(folder) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
-def site_conf(*, ports: dict[str, int], backend_port: int, cert: str, key: str) -> str:
+def site_conf(
+    *, ports: dict[str, int], backend_port: int, cert: str, key: str, private_cert: str, private_key: str
+) -> str:
     """The shipped file with its site values replaced; each must be found as many times as the file has it."""
     text = (ROOT / "deploy" / "nginx.conf").read_text()
     replacements = [
@@ -63,7 +68,9 @@ def site_conf(*, ports: dict[str, int], backend_port: int, cert: str, key: str) 
         ("/etc/ssl/private/connect.example.com.key", key, 1),
         ("server 127.0.0.1:8000;", f"server 127.0.0.1:{backend_port};", 1),
         ("server 127.0.0.1:8010;", f"server 127.0.0.1:{backend_port};", 1),  # daphne serves HTTP and /ws/ here
-        ("listen 10.0.0.1:8080", f"listen 127.0.0.1:{ports['private']}", 1),
+        ("listen 10.0.0.1:8080 ssl", f"listen 127.0.0.1:{ports['private']} ssl", 1),
+        ("/etc/whatsapp-connect/private-listener.pem", private_cert, 1),
+        ("/etc/whatsapp-connect/private-listener.key", private_key, 1),
         ("allow 10.0.0.0/8", "allow 127.0.0.0/8", 1),
     ]
     for old, new, count in replacements:
@@ -100,6 +107,7 @@ class Nginx:
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nginx-stack")
+    ca = make_ca(folder)
     ports = {name: free_port() for name in ("https", "http", "private")}
     stack = ReliabilityStack(
         folder / "stack",
@@ -109,14 +117,25 @@ def proxied(tmp_path_factory):
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "WEBHOOK_UNVERIFIED_RATE": "3/hour",
         },
-        worker_env={"BACKEND_WEBHOOK_URL": f"http://127.0.0.1:{ports['private']}{WEBHOOK}"},
+        worker_env={
+            "BACKEND_WEBHOOK_URL": f"https://127.0.0.1:{ports['private']}{WEBHOOK}",
+            "BACKEND_CA_FILE": str(ca.ca_file),  # the operator's private CA signed the private listener's certificate
+        },
     )
     cert, key = self_signed(folder)
     nginx = None
     try:
         with stack:
             nginx = Nginx(
-                folder / "nginx", site_conf(ports=ports, backend_port=stack.ports["backend"], cert=cert, key=key)
+                folder / "nginx",
+                site_conf(
+                    ports=ports,
+                    backend_port=stack.ports["backend"],
+                    cert=cert,
+                    key=key,
+                    private_cert=str(folder / "server.pem"),
+                    private_key=str(folder / "server.key"),
+                ),
             )
             public = f"https://localhost:{ports['https']}"
             wait_until(
@@ -129,9 +148,10 @@ def proxied(tmp_path_factory):
                 stack,
                 nginx,
                 public,
-                f"http://127.0.0.1:{ports['private']}",
+                f"https://127.0.0.1:{ports['private']}",
                 f"http://localhost:{ports['http']}",
                 cert,
+                str(ca.ca_file),
             )
     finally:
         if nginx is not None:
@@ -148,17 +168,20 @@ def outsider_post(url: str, cert: str | None = None) -> int:
 
 
 def test_the_public_server_does_not_serve_the_webhook(proxied):
-    stack, _nginx, public, _private, _http, cert = proxied
+    stack, _nginx, public, _private, _http, cert, _ca = proxied
     for path in (WEBHOOK, "/api//v1/whatsapp/webhook", "/api/v1/whatsapp/%77ebhook", "/api/v1/whatsapp/webhook/"):
         assert outsider_post(public + path, cert) == 404, path
     assert "webhook from" not in stack.processes["backend"].log()  # nothing of it reached the backend
 
 
 def test_unsigned_requests_from_another_host_do_not_delay_the_real_worker(proxied):
-    stack, nginx, public, private, _http, cert = proxied
-    assert [outsider_post(private + WEBHOOK) for _ in range(5)] == [401, 401, 401, 429, 429]
+    stack, nginx, public, private, _http, cert, ca = proxied
+    assert [outsider_post(private + WEBHOOK, ca) for _ in range(5)] == [401, 401, 401, 429, 429]
     # counted on the outsider's own address, not on the proxy's (which the local worker shares)
-    assert requests.post(private + WEBHOOK, data=b"{}", timeout=20).status_code == 401
+    assert requests.post(private + WEBHOOK, data=b"{}", verify=ca, timeout=20).status_code == 401
+    # TLS only: the auth states never cross the private network in clear
+    plain = requests.post(private.replace("https://", "http://") + WEBHOOK, data=b"{}", timeout=20)
+    assert plain.status_code == 400 and "HTTPS port" in plain.text
 
     people = stack.make_people({"nina": "Nginx workspace"})
     token, workspace_id = people["nina"].token, people["nina"].workspace_id
@@ -181,7 +204,7 @@ def test_unsigned_requests_from_another_host_do_not_delay_the_real_worker(proxie
 
 
 def test_https_through_the_proxy_sends_hsts_and_secure_cookies(proxied):
-    stack, _nginx, public, _private, http, cert = proxied
+    stack, _nginx, public, _private, http, cert, _ca = proxied
     page = requests.get(f"{public}/accounts/login/", verify=cert, timeout=20)
     assert page.status_code == 200
     assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
