@@ -23,6 +23,8 @@ async def test_a_fenced_session_that_moved_meanwhile_leaves_no_credentials_behin
     receiver.revoke(sid)  # it moved to another worker meanwhile
     receiver.fail_with = None  # the backend is back
 
-    await wait_until_async(lambda: not state.exists(), within=30, what="the moved session's auth wiped")
-    assert not worker.manager.host.session_dir(sid).exists()
+    # The whole folder goes (its files first: the state alone gone is not yet the end of the wipe).
+    folder = worker.manager.host.session_dir(sid)
+    await wait_until_async(lambda: not folder.exists(), within=30, what="the moved session's auth wiped")
+    assert not state.exists()
     assert sid not in worker.manager.sessions
