@@ -4,11 +4,14 @@ A window starts at the first request it counts and lasts the rate's period, so a
 a clock boundary: ``hit`` counts one request and says how long to wait once the count is over the limit. On
 Redis a request is counted in one round trip: ``INCR``, ``EXPIRE ... NX`` (the window's end is set by the
 request that opens it, never moved by later ones) and ``PTTL`` (the time left, for Retry-After), pipelined.
-Rates are ``<count>/<second|minute|hour|day>`` (settings parsed by ``backend.env.env_rate``).
+Rates are ``<count>/<second|minute|hour|day>`` (settings parsed by ``backend.env.env_rate``). While Redis cannot
+be reached (a restart), requests are let through uncounted, with a warning: a signed event is never lost nor
+answered 500 for a counter.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -19,8 +22,11 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from redis import Redis
+from redis.exceptions import RedisError
 
 from backend.env import RATE_PERIODS
+
+log = logging.getLogger(__name__)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -34,7 +40,11 @@ def hit(*, scope: str, key: str, rate: str) -> int | None:
     limit, window_s = parse_rate(rate)
     counters = caches["default"]
     if isinstance(counters, RedisCache):
-        count, left_s = _count_on_redis(counters, f"ratelimit:{scope}:{key}", window_s)
+        try:
+            count, left_s = _count_on_redis(counters, f"ratelimit:{scope}:{key}", window_s)
+        except RedisError as exc:  # Redis restarting: the request goes on uncounted (a limit is not a reason to fail)
+            log.warning("rate limit not counted: Redis unavailable", extra={"scope": scope, "error": str(exc)})
+            return None
     else:
         count, left_s = _count_in_cache(counters, f"ratelimit:{scope}:{key}", window_s)
     if count <= limit:

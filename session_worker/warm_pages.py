@@ -8,6 +8,8 @@ load. A session that restores a linked login never takes one (its context must h
 
 - Size: ``WARM_PAGES`` (default 2), never more than the machine's cores: each warm page loads and rotates
   QRs on them. Off (0) in the ``profile`` layout, where a session's browser is its own profile directory.
+- A start that finds no page ready opens its own, and the pool's pages still warming are replaced: an older
+  page must not show its QR above the session's (the phone page lists the oldest first, docs/simulator.md).
 - Only a page still on its first QR is handed out. A page whose first QR has rotated away, whose QRs ran out
   (``UNPAIRED_IDLE``), that crashed, closed or left the unlinked state is closed and replaced by a fresh one:
   a session always starts with the whole life of its QRs ahead of it.
@@ -116,6 +118,11 @@ class WarmPagePool:
                 self._refresh_gauges()
                 self._changed.set()  # refill
                 return warm.page
+        # None ready: the session opens a page of its own. A pool page still warming is older than it and would
+        # show its QR above the session's on WhatsApp's side (docs/simulator.md): it goes, a younger one follows.
+        for warm in self._pages:
+            warm.stale = warm.stale or "a session opened its own page meanwhile"
+        self._changed.set()
         return None
 
     def counts(self) -> dict[str, int]:
