@@ -95,10 +95,10 @@ class SessionManager:
     def active_count(self) -> int:
         return sum(1 for session in self.sessions.values() if session.active)
 
-    def restoring_count(self) -> int:
-        """Sessions opening from their kept auth (or fetching it) that are not ready yet: they show no QR."""
-        opening = (SessionState.STARTING, SessionState.AUTHENTICATED)
-        return sum(1 for s in self.sessions.values() if (s.restoring or s.fetch_auth) and s.state in opening)
+    def opening_count(self) -> int:
+        """Sessions whose page shows no QR yet, new or opening from the kept auth: the warm page pool waits."""
+        states = [(s.state, s.restoring or s.fetch_auth) for s in self.sessions.values()]
+        return sum(st is SessionState.STARTING or (kept and st is SessionState.AUTHENTICATED) for st, kept in states)
 
     def states(self) -> dict[str, dict[str, Any]]:
         """What the heartbeat reports: each session's state and the lease epoch it runs under. Not a session being

@@ -13,8 +13,9 @@ load. A session that restores a linked login never takes one (its context must h
 - Only a page still on its first QR is handed out. A page whose first QR has rotated away, whose QRs ran out
   (``UNPAIRED_IDLE``), that crashed, closed or left the unlinked state is closed and replaced by a fresh one:
   a session always starts with the whole life of its QRs ahead of it.
-- Refilled in the background, one page at a time, and only while no session is waiting for a context and
-  none is opening from its kept auth (restored after a restart, moved here) until it is ready: a burst of
+- Refilled in the background, one page at a time, and only while no session is waiting for a context, none
+  is opening a page of its own until its QR shows, and none is opening from its kept auth (restored after a
+  restart, moved here) until it is ready: a burst of
   starts never queues behind the pool, and restored pages do not share the cores with pool pages loading.
   At the worker's start it opens nothing before the backend's first heartbeat answer has said what to restore.
 - Pool pages belong to no session: they count in ``/health`` and the metrics, never against MAX_SESSIONS,
@@ -97,7 +98,7 @@ class WarmPagePool:
         self.settings = settings
         self.host = host
         self.metrics = metrics
-        self.restoring = restoring  # how many sessions are opening from their kept auth (the pool waits for them)
+        self.restoring = restoring  # how many sessions' pages are opening (new, or from their kept auth): it waits
         self.restore_known = restore_known  # whether the sessions to restore have been started (the first answer)
         self.size = pool_size(settings)
         self._pages: list[WarmPage] = []
