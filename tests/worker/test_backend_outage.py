@@ -37,7 +37,7 @@ async def test_retry_after_is_honoured(start_worker, receiver):
     receiver.fail_with, receiver.retry_after = 429, "1"
     receiver.fail_when = lambda event: event.session_id == sid
     await worker.start_session(sid)
-    await wait_until_async(lambda: len(receiver.refused) >= 2, within=5)
+    await wait_until_async(lambda: len(receiver.refused) >= 2, within=30, what="the QR event refused twice")
 
     gap = receiver.refused_at[1] - receiver.refused_at[0]
 
