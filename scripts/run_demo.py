@@ -171,21 +171,27 @@ def main() -> int:
         "session worker": f"http://{HOST}:{PORTS['worker']}/health",
         **{f"session worker {n}": f"http://{HOST}:{PORTS[f'worker-{n}']}/health" for n in range(2, WORKERS + 1)},
     }
-    for name, url in checks.items():
-        say(f"Waiting for the {name} ({url})")
-        if not wait_ready(url, supervisor):
-            print(f"make run: the {name} did not start; see {VAR / 'logs'}", file=sys.stderr)
+    waits = [
+        (f"Waiting for the {name} ({url})", wait_ready, url, f"the {name} did not start")
+        for name, url in checks.items()
+    ]
+    waits += [
+        (
+            f"Waiting for the backend to hear the {name}'s heartbeat",
+            wait_heard,
+            url,
+            f"the backend did not answer the {name}",
+        )
+        for name, url in checks.items()
+        if name.startswith("session worker")
+    ]
+    for doing, wait, url, failure in waits:
+        say(doing)
+        if not wait(url, supervisor):
+            print(f"make run: {failure}; see {VAR / 'logs'}", file=sys.stderr)
             stop(None, None)
             supervisor.wait()
             return 1
-    for name, url in checks.items():
-        if name.startswith("session worker"):
-            say(f"Waiting for the backend to hear the {name}'s heartbeat")
-            if not wait_heard(url, supervisor):
-                print(f"make run: the backend did not answer the {name}; see {VAR / 'logs'}", file=sys.stderr)
-                stop(None, None)
-                supervisor.wait()
-                return 1
     limits = (
         f"{env['WORKSPACE_MAX_ACCOUNTS']} accounts, {env['WORKSPACE_CONNECTS_PER_HOUR']} connect attempts an hour, "
         f"{env['WORKSPACE_CONNECTS_PER_DAY']} a day"

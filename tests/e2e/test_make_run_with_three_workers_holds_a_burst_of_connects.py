@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,7 +22,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import Shots
-from tests.harness.livestack import ROOT, free_port
+from tests.harness.demo import ports_free_in_a_row, start_demo, stop_demo, wait_running
+from tests.harness.livestack import ROOT
 from tests.harness.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -43,20 +42,6 @@ role = Membership.objects.filter(user=demo).first().role
 for name in {names!r}:
     Membership.objects.create(user=demo, workspace=Workspace.objects.create(name=name), role=role)
 """
-
-
-def ports_free_in_a_row(count: int) -> int:
-    """A base port with the ``count`` - 1 after it free too (WORKERS=3 make run takes base .. base + 4)."""
-
-    def free(port: int) -> bool:
-        with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", port)) != 0
-
-    for _ in range(50):
-        base = free_port()
-        if base < 60000 and all(free(base + n) for n in range(count)):
-            return base
-    raise RuntimeError(f"no {count} free ports in a row")
 
 
 def demo_environment(env: dict[str, str]) -> dict[str, str]:
@@ -85,13 +70,9 @@ def demo():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     env.update(DEMO_VAR_DIR=str(var), DEMO_BASE_PORT=str(base), WORKERS=str(WORKERS), PYTHONUNBUFFERED="1")
     output = top / "run.out"
-    with output.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "scripts.run_demo"], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    process = start_demo(env, output)
     try:
-        wait_until(lambda: "service is running" in output.read_text() or process.poll() is not None, within=300,
-                   what="WORKERS=3 make run to start")  # fmt: skip
-        assert process.poll() is None, output.read_text()[-3000:]
+        wait_running(process, output, within=300, what="WORKERS=3 make run to start")
         # "running" only once the backend has heard every worker (a Connect can be placed on any of them at once).
         assert heard_from(var / "db.sqlite3") == WORKERS
         # The shell runs as the programs' user (the database's owner), so that what it writes stays theirs.
@@ -104,12 +85,7 @@ def demo():
         assert made.returncode == 0, made.stderr[-3000:]
         yield var, base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(90)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+        stop_demo(process)
         kept = ROOT / "artifacts" / "e2e" / "stack-logs" / "make_run_with_three_workers"
         subprocess.run(["rm", "-rf", str(kept)], check=False)
         kept.parent.mkdir(parents=True, exist_ok=True)

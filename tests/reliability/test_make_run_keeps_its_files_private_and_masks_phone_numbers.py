@@ -8,8 +8,6 @@ user cannot reach the interpreter), and its control socket asks for a password."
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -19,27 +17,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.harness.livestack import ROOT, free_port
+from tests.harness.demo import ports_free_in_a_row, start_demo, stop_demo, wait_running
 from tests.harness.phone import Phone
 from tests.reliability.stack import wait_until
 
 pytestmark = pytest.mark.slow
 
 PHONE = "6281234567890"
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
-def three_free_ports() -> int:
-    """A base port with the next two free too (make run takes base, base + 1, base + 2)."""
-    for _ in range(50):
-        base = free_port()
-        if base < 60000 and all(port_free(base + n) for n in range(3)):
-            return base
-    raise RuntimeError("no three free ports in a row")
 
 
 @pytest.fixture(scope="module")
@@ -49,25 +33,16 @@ def demo():
     top = Path(tempfile.mkdtemp(prefix="make-run-"))
     top.chmod(0o711)
     var = top / "demo"
-    base = three_free_ports()
+    base = ports_free_in_a_row(3)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     env.update(DEMO_VAR_DIR=str(var), DEMO_BASE_PORT=str(base), PYTHONUNBUFFERED="1")
     output = var.parent / "run.out"
-    with output.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "scripts.run_demo"], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    process = start_demo(env, output)
     try:
-        wait_until(lambda: "service is running" in output.read_text() or process.poll() is not None, within=240,
-                   what="make run to start")  # fmt: skip
-        assert process.poll() is None, output.read_text()[-3000:]
+        wait_running(process, output, within=240, what="make run to start")
         yield var, base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(90)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+        stop_demo(process)
         subprocess.run(["rm", "-rf", str(top)], check=False)
 
 
