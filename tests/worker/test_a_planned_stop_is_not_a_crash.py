@@ -27,7 +27,7 @@ async def test_nothing_is_reported_and_the_restart_restores_the_session_without_
     sid = session_id()
     receiver.grant(sid, worker_id="worker-stop")
     status, _ = await worker.call("POST", "/sessions", f'{{"session_id": "{sid}", "workspace_id": "1"}}'.encode())
-    assert status == 201
+    assert status in (200, 201)  # 200: the heartbeat's answer, which lists the lease too, started it first
     qr = await receiver.wait_for_type(sid, "qr_code_generated")
     await sim.scan(qr.data["qr"], phone_number="5511999990038")
     ready = await receiver.wait_for_type(sid, "session_ready", within=30)

@@ -19,6 +19,8 @@ async def test_a_fenced_session_that_moved_meanwhile_leaves_no_credentials_behin
 
     receiver.fail_with, receiver.fail_when = 503, lambda e: e.type == "worker_heartbeat"  # cut off
     await wait_until_async(lambda: session.state is SessionState.STOPPED, within=30, what="the session fenced")
+    fenced = await receiver.wait_for_type(sid, "session_disconnected")  # reported before it moves (the revoke
+    assert fenced.data["reason"] == "LEASE_EXPIRED"  # below must come after the last word of its old holder)
     assert state.is_file()  # fenced, not released: its lease may still be its own
     receiver.revoke(sid)  # it moved to another worker meanwhile
     receiver.fail_with = None  # the backend is back
