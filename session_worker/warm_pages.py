@@ -109,16 +109,19 @@ class WarmPagePool:
     # -- what the worker asks of it ------------------------------------------------------------------------
 
     def take(self, session_id: str) -> SessionPage | None:
-        """A warm page showing its first QR, now ``session_id``'s; None when none is ready."""
-        for warm in self._pages:
-            if warm.ready:
-                self._pages.remove(warm)
-                warm.page.watcher = None
-                warm.page.session_id = session_id
-                self.metrics.warm_page_adoptions.inc()
-                self._refresh_gauges()
-                self._changed.set()  # refill
-                return warm.page
+        """The warm page whose first QR showed first, now ``session_id``'s; None when none is ready. Pages boot in
+        their own time, so the first opened is not always the first shown: WhatsApp's side lists the oldest
+        first (docs/simulator.md), and that is the one a Connect must take."""
+        ready = [warm for warm in self._pages if warm.ready]
+        if ready:
+            warm = min(ready, key=lambda warm: warm.qr_at or 0.0)
+            self._pages.remove(warm)
+            warm.page.watcher = None
+            warm.page.session_id = session_id
+            self.metrics.warm_page_adoptions.inc()
+            self._refresh_gauges()
+            self._changed.set()  # refill
+            return warm.page
         # None ready: the session opens a page of its own. A pool page still warming is older than it and would
         # show its QR above the session's on WhatsApp's side (docs/simulator.md): it goes, a younger one follows.
         for warm in self._pages:

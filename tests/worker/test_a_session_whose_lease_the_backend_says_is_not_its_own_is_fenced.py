@@ -35,7 +35,8 @@ async def test_an_auth_state_refused_not_lease_holder_ends_the_session_before_re
 
     await sim.scan(qr.data["qr"], phone_number="5511999990033")
     await wait_until_async(lambda: session.state is SessionState.STOPPED, within=30, what="the session fenced")
+    # Let go last, once its page is closed and its local auth wiped.
+    await wait_until_async(lambda: sid not in worker.manager.sessions, within=30, what="the session let go")
 
     assert receiver.of(sid, "session_ready") == []
     assert not worker.manager.host.session_dir(sid).exists()
-    assert sid not in worker.manager.sessions
