@@ -58,3 +58,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group(item)))
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Values made afresh at each collection (keys, gzip streams stamped with the time) get a fixed id
+    (``whpk_…``, ``bytes``), so that every process of a parallel run collects the same tests."""
+    if isinstance(val, str) and val[:5] in ("whsk_", "whpk_") and len(val) > 40:
+        return val[:5] + "…"
+    if isinstance(val, bytes):
+        return "bytes"
+    return None
