@@ -27,6 +27,8 @@ async def test_a_session_missing_from_the_leases_is_stopped(start_worker, receiv
 
     leases.clear()  # it moved to another worker
     await wait_until_async(lambda: session.state is SessionState.STOPPED, within=20, what="the session stopped")
+    # Forgotten last, once its page is closed and its local auth wiped.
+    await wait_until_async(lambda: sid not in worker.manager.sessions, within=20, what="the session forgotten")
     assert not worker.manager.host.session_dir(sid).exists()
     assert receiver.of(sid, "session_disconnected") == []  # it says nothing: the move is the backend's
 

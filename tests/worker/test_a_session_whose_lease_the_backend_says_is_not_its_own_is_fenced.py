@@ -19,8 +19,10 @@ async def test_an_event_refused_not_lease_holder_fences_the_session(start_worker
     session = worker.manager.sessions[sid]
 
     await wait_until_async(lambda: session.state is SessionState.STOPPED, within=30, what="the session fenced")
+    # Let go last, once its page is closed and its local auth wiped.
+    await wait_until_async(lambda: sid not in worker.manager.sessions, within=30, what="the session let go")
 
-    assert sid not in worker.manager.sessions and not worker.manager.host.session_dir(sid).exists()
+    assert not worker.manager.host.session_dir(sid).exists()
     assert await worker.manager.store.outbox_depth() == 0  # the refused event is dead, not retried
     assert [e.type for e in receiver.refused] == ["qr_code_generated"]
 
