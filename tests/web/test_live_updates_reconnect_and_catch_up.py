@@ -24,10 +24,10 @@ def test_the_socket_reconnects_and_the_page_catches_up(page, scripted):
     # A change the page hears of by polling only (no broadcast reaches it).
     scripted.accounts[1] = {**scripted.accounts[1], "status": "disconnected", "status_reason": "CONNECTION_LOST"}
     status = page.locator('#accounts > li[data-account-id="1"] [data-status]')
-    expect(status).to_have_attribute("data-status", "disconnected", timeout=8000)
+    expect(status).to_have_attribute("data-status", "disconnected", timeout=20000)
 
     scripted.block_socket = False
-    expect(mode).to_have_attribute("data-mode", "live", timeout=10000)
+    expect(mode).to_have_attribute("data-mode", "live", timeout=30000)
     scripted.accounts[1] = {**scripted.accounts[1], "status": "connected", "status_reason": ""}
     scripted.push("status_changed", scripted.accounts[1])
     expect(status).to_have_attribute("data-status", "connected")
