@@ -18,7 +18,7 @@ def storage_state(marker: str = "secret-session-key") -> bytes:
         "cookies": [],
         "origins": [{"origin": "http://127.0.0.1:8002", "localStorage": [{"name": "WAToken", "value": marker}]}],
     }
-    return gzip.compress(json.dumps(state).encode())
+    return gzip.compress(json.dumps(state).encode(), mtime=0)  # the same bytes in any second
 
 
 def auth_state_request(
