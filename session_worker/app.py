@@ -105,7 +105,7 @@ async def _warm_pages(app: web.Application) -> AsyncIterator[None]:
         settings=app[SETTINGS],
         host=app[HOST],
         metrics=app[METRICS],
-        restoring=manager.opening_count,
+        opening=manager.opening_count,
         restore_known=lambda: manager.leases.answered,  # the first heartbeat's answer has started its sessions
     )
     app[WARM_PAGES] = pool

@@ -92,13 +92,13 @@ class WarmPagePool:
         settings: Settings,
         host: BrowserHost,
         metrics: Metrics,
-        restoring: Callable[[], int] = lambda: 0,
+        opening: Callable[[], int] = lambda: 0,
         restore_known: Callable[[], bool] = lambda: True,
     ) -> None:
         self.settings = settings
         self.host = host
         self.metrics = metrics
-        self.restoring = restoring  # how many sessions' pages are opening (new, or from their kept auth): it waits
+        self.opening = opening  # how many sessions' pages are opening (new, or from their kept auth): it waits
         self.restore_known = restore_known  # whether the sessions to restore have been started (the first answer)
         self.size = pool_size(settings)
         self._pages: list[WarmPage] = []
@@ -163,7 +163,7 @@ class WarmPagePool:
                 self.host.ready
                 and self.host.launching == 0
                 and self.restore_known()
-                and self.restoring() == 0
+                and self.opening() == 0
                 and time.monotonic() >= self._paused_until
             )
             if len(self._pages) < self.size and can_open:
