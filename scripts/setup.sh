@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 PYTHON=${PYTHON:-python3}
-APT_PACKAGES=(chromium postgresql redis-server nginx)  # nginx: tests run deploy/nginx.conf with it
+APT_PACKAGES=(chromium postgresql redis-server nginx tinyproxy-bin)  # nginx, tinyproxy: the tests run them
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -38,3 +38,7 @@ class DisconnectReason(enum.StrEnum):
     STOPPED = "STOPPED"
     CONNECTION_LOST = "CONNECTION_LOST"
     LEASE_EXPIRED = "LEASE_EXPIRED"  # the worker could not renew the session's lease in time and stopped it
+    # The session's proxy failed its check before the page opened (shared/proxy.py): it did not answer, or could not
+    # reach WhatsApp Web; or it refused the credentials.
+    PROXY_UNREACHABLE = "PROXY_UNREACHABLE"
+    PROXY_AUTH_FAILED = "PROXY_AUTH_FAILED"
