@@ -41,6 +41,9 @@ class Hub:
         # Each time a device connected on a page while another page was still connected as it: one login
         # driven by two pages at once (the real service answers with a conflict). Tests assert it stays 0.
         self.double_connections: dict[str, int] = {}
+        # Every address a device's pages connected from (a proxy's, when the browser used one): tests prove with it
+        # that a session's traffic went through its own proxy and never direct.
+        self.device_peers: dict[str, set[str]] = {}
 
     def _count_double(self, device_id: str) -> None:
         self.double_connections[device_id] = self.double_connections.get(device_id, 0) + 1
@@ -56,7 +59,12 @@ class Hub:
 
     # --- the page's side ---------------------------------------------------------------------------------
 
-    async def page_open(self, *, ws: web.WebSocketResponse, hello: dict[str, Any]) -> Page | None:
+    def note_device_page(self, page: Page, device_id: str) -> None:
+        """``page`` is connected as ``device_id`` from now on."""
+        page.device_id = device_id
+        self.device_peers.setdefault(device_id, set()).add(page.peer)
+
+    async def page_open(self, *, ws: web.WebSocketResponse, hello: dict[str, Any], peer: str = "") -> Page | None:
         """Register a page from its ``hello``; None when its device's connection is cut (the page retries)."""
         page_id = hello.get("page_id")
         if not isinstance(page_id, str) or not page_id.startswith("page_") or len(page_id) > 64:
@@ -73,7 +81,7 @@ class Hub:
         previous = self.pages.get(page_id)
         if previous is not None:
             self.forget(previous)
-        page = Page(page_id=page_id, ws=ws, keys=codes.PageKeys.generate())
+        page = Page(page_id=page_id, ws=ws, keys=codes.PageKeys.generate(), peer=peer)
         self.pages[page_id] = page
         await send(page, {"type": "welcome", "page_id": page_id, "keys": page.keys.as_json()})
         if device is not None:
@@ -124,7 +132,7 @@ class Hub:
             log.info("device %s: connected from page %s, conflict on page %s", device.device_id, page.page_id,
                      other.page_id)  # fmt: skip
             await send(other, {"type": "conflict"})
-        page.device_id = device.device_id
+        self.note_device_page(page, device.device_id)
         self.connections[device.device_id] = page
         log.info("page %s: restored device %s", page.page_id, device.device_id)
         await send(page, {"type": "restore", "me": me(device), "sync_delay": draw(self.config.sync_delay)})
@@ -177,6 +185,7 @@ class Hub:
                 qr=codes.qr_string(ref=ref, keys=page.keys),
                 qr_count=qr_count,
                 expires_at=time.time() + lifetime,
+                peer=page.peer,
             )
             self.prune()
             self.qrs[qr.qr] = page.qr = qr

@@ -31,6 +31,7 @@ class QrCode:
     qr: str
     qr_count: int
     expires_at: float  # Unix time
+    peer: str = ""  # the address its page connected from (a proxy's, when the browser went through one)
     shown_at: float = dataclasses.field(default_factory=time.time)  # Unix time
     status: QrStatus = QrStatus.LIVE
 
@@ -55,6 +56,7 @@ class Page:
     device_id: str | None = None
     qr: QrCode | None = None
     opened_at: float = dataclasses.field(default_factory=time.time)  # Unix time: when it connected
+    peer: str = ""  # the address its socket came from: a proxy's, when the browser went through one
     rotation: asyncio.Task[None] | None = None
 
 

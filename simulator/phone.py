@@ -64,7 +64,7 @@ class Phone:
     async def _pair(self, page: Page, *, phone_number: str, pushname: str, platform: str) -> Device:
         self.hub.stop_rotation(page)
         device, secret = self.registry.device_link(phone_number=phone_number, pushname=pushname, platform=platform)
-        page.device_id = device.device_id
+        self.hub.note_device_page(page, device.device_id)
         log.info("page %s: linked as device %s (%s)", page.page_id, device.device_id, phone_number)
         await send(page, {"type": "paired", "device_id": device.device_id, "secret": secret, "me": me(device)})
         return device
@@ -82,6 +82,7 @@ class Phone:
             "connected": device.device_id in self.hub.connections,
             "logged_out": device.logged_out,
             "dropped": device.device_id in self.hub.dropped,
+            "peers": sorted(self.hub.device_peers.get(device.device_id, ())),
         }
 
     def devices(self) -> list[Device]:

@@ -62,7 +62,7 @@ async def page_socket(request: web.Request) -> web.WebSocketResponse:
     except (TimeoutError, ValueError, TypeError):
         await ws.close()
         return ws
-    page_ = await hub.page_open(ws=ws, hello=hello if isinstance(hello, dict) else {})
+    page_ = await hub.page_open(ws=ws, hello=hello if isinstance(hello, dict) else {}, peer=request.remote or "")
     if page_ is None:
         await ws.close(code=4000, message=b"dropped")
         return ws
@@ -112,6 +112,7 @@ async def phone_qrs(request: web.Request) -> web.Response:
                     "qr_count": q.qr_count,
                     "expires_at": q.expires_at,
                     "shown_at": q.shown_at,
+                    "peer": q.peer,
                     "age_s": round(max(0.0, now - q.shown_at), 1),
                     "page_age_s": round(max(0.0, now - q.page_opened_at), 1),
                 }
