@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from backend.accounts import selectors
 from backend.accounts.models import (
-    DELETED_PREFIX,
     AccountStatus,
     Membership,
     StatusReason,
     WhatsAppAccount,
     Workspace,
 )
+from backend.accounts.reasons import DELETED_PREFIX
 from backend.accounts.serializers import AccountSerializer
 from backend.inbox.selectors import sessions_first_events, sessions_last_event
 from shared.events import EventType
