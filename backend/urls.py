@@ -28,5 +28,6 @@ urlpatterns = [
     path("api/v1/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
     path("api/v1/whatsapp/sessions/<str:session_id>/auth-state", session_auth_state, name="session-auth-state"),
     path("api/v1/", include("backend.accounts.api.urls")),
+    path("api/v1/", include("backend.egress.urls")),
     path("", include("backend.web.urls")),
 ]

@@ -14,7 +14,6 @@ the account's lock.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from shared.events import DisconnectReason, SessionState
+from backend.accounts.reasons import StatusReason
+from shared.events import DisconnectReason
+from shared.proxy import PROXY_REASONS
 
 if TYPE_CHECKING:
     from backend.fleet.models import WorkerNode
@@ -91,39 +92,6 @@ LINKED_STATUSES = (AccountStatus.CONNECTED, AccountStatus.AUTHENTICATED)
 ENDED_STATUSES = (AccountStatus.LOGGED_OUT, AccountStatus.FAILED)
 
 
-class StatusReason(enum.StrEnum):
-    """The reasons the backend itself gives a status change (``status_reason``, the timeline's ``reason``).
-
-    The worker's reasons are ``shared.events.DisconnectReason`` and the ``session_error`` reasons, stored as
-    sent. The settings page shows a message per reason (backend/web/static/web/js/qr_panel.js), so a new
-    reason needs one there too; the worker never sees these, hence they live here and not in ``shared``.
-    """
-
-    CREATED = "CREATED"  # Connect WhatsApp
-    RECONNECT = "RECONNECT"  # a new session for an account that was not linked
-    USER_LOGOUT = "USER_LOGOUT"  # logged out from the page or the API
-    USER = "USER"  # deleted by a user (the timeline says DELETED:USER)
-    REPLACED = "REPLACED"  # a newer session linked the same phone number (DELETED:REPLACED)
-    WORKER_LOST = "WORKER_LOST"  # the worker stopped sending heartbeats and no other could take the session
-    MOVING = "MOVING"  # the timeline's row of a move to another worker (failover or drain)
-    WORKER_UNREACHABLE = "WORKER_UNREACHABLE"  # the start command never reached the worker
-    CANCELLED = "CANCELLED"  # the Connect dialog was closed before the scan (DELETED:CANCELLED if never linked)
-    RESTORE = "RESTORE"  # authenticated again from its kept login (a restart, a move): reconnecting, no scan
-
-    @staticmethod
-    def deleted(why: str) -> str:
-        """The timeline's reason of a soft delete."""
-        return f"{DELETED_PREFIX}{why}"
-
-    @staticmethod
-    def worker_reported(state: SessionState) -> str:
-        """Reconciliation found the worker's session in ``state`` (not running): WORKER_STOPPED, ..."""
-        return f"WORKER_{state}"
-
-
-DELETED_PREFIX = "DELETED:"
-
-
 # Disconnected for a while, the session still wanted where it is: it lost its worker or its lease (the same
 # session is started again, from its auth, by its worker when it is back or by another one: docs/design.md
 # "Many workers"), or its worker is bringing it back itself (a crashed page reopened, a lost connection
@@ -133,6 +101,7 @@ RESTARTABLE_REASONS = (
     DisconnectReason.LEASE_EXPIRED,
     DisconnectReason.BROWSER_CRASHED,
     DisconnectReason.CONNECTION_LOST,
+    *PROXY_REASONS,  # a linked session's proxy failed its check: its worker retries it with backoff, no QR
 )
 
 
@@ -186,6 +155,8 @@ class WhatsAppAccount(models.Model):
     # Moving to another worker (failover, drain) until the new worker reports it ready, or it ends.
     moving = models.BooleanField(default=False)
     connected_at = models.DateTimeField(null=True, blank=True)
+    # The proxy (host:port; "" direct) its session was last started with (backend/egress/): the timeline's rows say it.
+    proxy_address = models.CharField(max_length=270, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -258,7 +229,9 @@ class WhatsAppAccount(models.Model):
         self.status = status
         self.status_reason = reason
         self.status_changed_at = timezone.now()
-        AccountStatusChange.objects.create(account=self, status=status, reason=reason, event_id=event_id)
+        AccountStatusChange.objects.create(
+            account=self, status=status, reason=reason, event_id=event_id, proxy=self.proxy_address
+        )
         log.info("session %s: %s %s", self.session_id, status, reason)
         return True
 
@@ -284,6 +257,9 @@ class AccountStatusChange(models.Model):
     reason = models.CharField(max_length=64, blank=True, default="")
     event_id = models.CharField(max_length=128, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
+    proxy = models.CharField(max_length=270, blank=True, default="", help_text="The session's proxy, host:port.")
+    # A connect attempt (CREATED, RECONNECT) counts against the workspace's limits unless its proxy failed first.
+    charged = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["at", "id"]

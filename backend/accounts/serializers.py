@@ -30,6 +30,11 @@ class AccountSerializer(serializers.ModelSerializer):
         "page or connection dropped (the status is then disconnected, or authenticated while it opens again).",
     )
 
+    proxy = serializers.SerializerMethodField(
+        help_text="The proxy its session was last started with (host:port; backend/egress/), null when it connects "
+        "directly: the page names it, and the proxy a PROXY_UNREACHABLE or PROXY_AUTH_FAILED is about."
+    )
+
     class Meta:
         model = WhatsAppAccount
         fields = [
@@ -51,6 +56,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "worker_id",
             "moving",
             "reconnecting",
+            "proxy",
             "connected_at",
             "created_at",
             "updated_at",
@@ -64,6 +70,9 @@ class AccountSerializer(serializers.ModelSerializer):
     def get_qr(self, account: WhatsAppAccount) -> str | None:
         return account.qr_code or None
 
+    def get_proxy(self, account: WhatsAppAccount) -> str | None:
+        return account.proxy_address or None
+
     def get_deleted(self, account: WhatsAppAccount) -> bool:
         return account.deleted_at is not None
 
@@ -71,4 +80,5 @@ class AccountSerializer(serializers.ModelSerializer):
 class StatusChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccountStatusChange
-        fields = ["status", "reason", "at"]
+        fields = ["status", "reason", "at", "proxy"]
+        extra_kwargs = {"proxy": {"help_text": 'The proxy its session used (host:port), "" for none.'}}

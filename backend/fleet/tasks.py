@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from backend.accounts.models import StatusReason
 from backend.accounts.services.endings import account_fail
+from backend.egress.selectors import account_proxy
+from backend.egress.services import account_proxy_remember
 from backend.fleet import commands, selectors
 from backend.fleet.services import drain, failover, placement, workers
 from backend.fleet.worker_client import WorkerClient, WorkerError
@@ -41,6 +43,8 @@ def session_start(self, *, account_id: int, session_id: str, epoch: int) -> str:
     if account.worker is None:
         log.warning("session %s: start skipped, no worker assigned", session_id)
         return "no worker"
+    proxy = account_proxy(account_id=account_id, workspace_id=account.workspace_id)
+    account_proxy_remember(account_id=account_id, session_id=session_id, address=proxy.address if proxy else "")
     try:
         WorkerClient(account.worker).start_session(
             session_id=session_id,
@@ -48,6 +52,7 @@ def session_start(self, *, account_id: int, session_id: str, epoch: int) -> str:
             epoch=epoch,
             restore=selectors.auth_state_is_stored(account_id=account_id),
             lease_ms=account.lease_remaining_ms(),
+            proxy=proxy,
         )
     except WorkerError as exc:
         if exc.reason == "capacity" and placement.account_move_to_other_worker(

@@ -22,6 +22,7 @@ from shared.identity import sign_command
 
 if TYPE_CHECKING:
     from backend.fleet.models import WorkerNode
+    from shared.proxy import SessionProxy
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +108,18 @@ class WorkerClient:
         return status, json.loads(raw) if raw else None
 
     def start_session(
-        self, *, session_id: str, workspace_id: int | str, epoch: int, restore: bool, lease_ms: int
+        self,
+        *,
+        session_id: str,
+        workspace_id: int | str,
+        epoch: int,
+        restore: bool,
+        lease_ms: int,
+        proxy: SessionProxy | None = None,
     ) -> dict[str, Any]:
         """Run the session under lease ``epoch`` (which ends in ``lease_ms`` unless renewed); ``restore``: the
-        backend keeps its auth state, which the worker downloads."""
+        backend keeps its auth state, which the worker downloads; ``proxy``: the one its browser goes through
+        (none: directly). The body carries the proxy's password: it is never logged."""
         payload = {
             "session_id": session_id,
             "workspace_id": str(workspace_id),
@@ -118,6 +127,8 @@ class WorkerClient:
             "restore": restore,
             "lease_expires_in_ms": lease_ms,
         }
+        if proxy is not None:
+            payload["proxy"] = proxy.to_wire()
         _, view = self._call("POST", "/sessions", payload)
         return view
 

@@ -81,6 +81,7 @@ def account_message(kind: MessageType, account) -> dict[str, Any]:
             "worker_id": account.worker_id,
             "moving": account.moving,
             "reconnecting": account.reconnecting,
+            "proxy": account.proxy_address or None,
             "connected_at": _datetime(account.connected_at),
             "created_at": _datetime(account.created_at),
             "updated_at": _datetime(account.updated_at),

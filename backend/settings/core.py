@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "channels",
     "backend.accounts",
     "backend.fleet",
+    "backend.egress",
     "backend.inbox",
     "backend.live",
     "backend.web",

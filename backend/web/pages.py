@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from backend.accounts import selectors
 from backend.accounts.models import (
-    DELETED_PREFIX,
     AccountStatus,
     Membership,
     StatusReason,
     WhatsAppAccount,
     Workspace,
 )
+from backend.accounts.reasons import DELETED_PREFIX
 from backend.accounts.serializers import AccountSerializer
 from backend.inbox.selectors import sessions_first_events, sessions_last_event
 from shared.events import EventType
@@ -60,7 +60,14 @@ def _step(step: str, label: str, at: dt.datetime) -> dict[str, str]:
     return {"step": step, "label": label, "at": at.isoformat()}
 
 
-def _status_step(status: str, reason: str, at: dt.datetime) -> dict[str, str]:
+def _status_step(status: str, reason: str, at: dt.datetime, proxy: str = "") -> dict[str, str]:
+    step = _status_label(status, reason, at)
+    if proxy:
+        step["proxy"] = proxy  # the session's proxy (host:port), shown as "via ..."
+    return step
+
+
+def _status_label(status: str, reason: str, at: dt.datetime) -> dict[str, str]:
     if reason.startswith(DELETED_PREFIX):
         return _step("deleted", "Deleted", at)
     if status == AccountStatus.QR_SCANNING:
@@ -93,7 +100,7 @@ def _timelines(accounts: list[WhatsAppAccount]) -> dict[int, list[dict[str, str]
     timelines: dict[int, list[dict[str, str]]] = defaultdict(list)
     for account in accounts:
         steps = [
-            (change.at, _status_step(change.status, change.reason, change.at))
+            (change.at, _status_step(change.status, change.reason, change.at, change.proxy))
             for change in account.status_changes.all()
         ]
         for event_type, at in firsts.get(account.session_id, []):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from backend.egress.selectors import workspace_proxy
 from backend.web import pages
 
 
@@ -30,6 +31,8 @@ def whatsapp_accounts(request: HttpRequest) -> HttpResponse:
         return render(request, "web/no_workspace.html", status=200)
     workspace = membership.workspace
     accounts = pages.page_accounts(workspace_id=workspace.pk)
+    proxy = workspace_proxy(workspace_id=workspace.pk) if membership.can_manage else None
+    proxy = proxy and {"url": proxy.server, "username": proxy.username, "has_password": proxy.has_password}
     config = {
         "workspace_id": workspace.pk,
         "can_manage": membership.can_manage,
@@ -38,6 +41,7 @@ def whatsapp_accounts(request: HttpRequest) -> HttpResponse:
         "ws_path": f"/ws/workspaces/{workspace.pk}/",
         "state_url": reverse("web:whatsapp-accounts-state"),
         "accounts": accounts,
+        "proxy": proxy,
     }
     context = {
         "workspace": workspace,
@@ -45,6 +49,7 @@ def whatsapp_accounts(request: HttpRequest) -> HttpResponse:
         "membership": membership,
         "accounts": accounts,
         "page_config": config,
+        "proxy": proxy,
     }
     return render(request, "web/whatsapp_accounts.html", context)
 

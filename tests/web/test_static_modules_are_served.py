@@ -15,6 +15,7 @@ from django.test import Client
         "js/qr_panel.js",
         "js/timeline.js",
         "js/announcer.js",
+        "js/proxy_settings.js",
     ],
 )
 def test_each_module_is_served_as_javascript(client, path):

@@ -27,6 +27,7 @@ from backend.accounts.models import (
 from backend.accounts.services.endings import account_disconnect, account_soft_delete
 from backend.accounts.services.limits import workspace_check_connect
 from backend.accounts.services.locks import account_lock
+from backend.egress.selectors import account_proxy_address
 from backend.fleet.commands import session_start_after_commit, session_stop_after_commit
 from backend.fleet.services.auth_state import auth_state_wipe
 from backend.fleet.services.placement import worker_pick
@@ -53,9 +54,12 @@ def account_create(*, workspace_id: int) -> WhatsAppAccount:
     if worker is None:
         raise NoWorkerAvailable("no session worker has free capacity")
     account = WhatsAppAccount(workspace_id=workspace_id, session_id=new_session_id(), status=AccountStatus.QR_SCANNING)
+    account.proxy_address = account_proxy_address(workspace_id=workspace_id)  # what its start command will carry
     account.lease_grant(worker)
     account.save()
-    AccountStatusChange.objects.create(account=account, status=account.status, reason=StatusReason.CREATED)
+    AccountStatusChange.objects.create(
+        account=account, status=account.status, reason=StatusReason.CREATED, proxy=account.proxy_address
+    )
     log.info("session %s: created on worker %s", account.session_id, worker.id)
     announce(account, MessageType.STATUS_CHANGED)
     session_start_after_commit(account_id=account.pk, session_id=account.session_id, epoch=account.lease_epoch)
@@ -105,6 +109,7 @@ def account_reconnect(*, account_id: int) -> WhatsAppAccount:
     auth_state_wipe(account=account)  # a new session links anew
     account.clear_qr()
     account.qr_count = 0
+    account.proxy_address = account_proxy_address(workspace_id=account.workspace_id, account_id=account.pk)
     changed = account.set_status(AccountStatus.QR_SCANNING, StatusReason.RECONNECT)
     account.save()
     log.info("session %s: replaces session %s on worker %s", account.session_id, old_session_id, worker.id)

@@ -19,6 +19,7 @@ from backend.accounts.models import (
     StatusReason,
     WhatsAppAccount,
 )
+from backend.accounts.services.limits import attempt_refund
 from backend.accounts.services.locks import account_lock
 from backend.accounts.services.primary import workspace_promote_next_primary
 from backend.fleet.commands import session_logout_after_commit
@@ -26,6 +27,7 @@ from backend.fleet.services.auth_state import auth_state_wipe
 from backend.live.broadcast import announce
 from backend.live.messages import MessageType
 from shared.events import DisconnectReason
+from shared.proxy import PROXY_REASONS
 
 log = logging.getLogger(__name__)
 
@@ -51,24 +53,31 @@ def account_soft_delete(*, account: WhatsAppAccount, reason: str) -> None:
 def account_disconnect(*, account_id: int, reason: str, event_id: str = "") -> WhatsAppAccount:
     """The session stopped. LOGOUT or UNPAIRED: the link is gone (logged_out, the primary flag moves on);
     QR_EXPIRED before any link: failed, and an account that never had a number leaves the list (soft-deleted:
-    nobody scanned, the dialog or the tab showing it is gone or shows "expired"); STOPPED of a failed or
-    logged-out account: no change; anything else: disconnected, keeping the primary flag."""
+    nobody scanned, the dialog or the tab showing it is gone or shows "expired"); a proxy that failed its check
+    (PROXY_REASONS) before any link: failed and kept in the list to say why, the attempt not charged against the
+    workspace's limits, and of a linked session: disconnected, its lease kept (its worker retries it, no QR);
+    STOPPED of a failed or logged-out account: no change; anything else: disconnected, keeping the primary flag."""
     workspace, account = account_lock(account_id=account_id)
     if account.is_deleted:
         return account
     if reason == DisconnectReason.STOPPED and account.status in ENDED_STATUSES:
         return account  # the worker confirms a stop the backend asked for: the account keeps its status
+    if reason in PROXY_REASONS and account.status in ENDED_STATUSES:
+        return account  # a late report of an attempt that already ended: it must not run again
     kinds: list[str] = []
     if reason in LOGGED_OUT_REASONS:
         status = AccountStatus.LOGGED_OUT
     elif reason == DisconnectReason.QR_EXPIRED and account.status == AccountStatus.QR_SCANNING:
         status = AccountStatus.FAILED
+    elif reason in PROXY_REASONS and account.status == AccountStatus.QR_SCANNING:
+        status = AccountStatus.FAILED  # a new attempt: its worker ended it; Reconnect once the proxy is fixed
+        attempt_refund(account=account)
     else:
         status = AccountStatus.DISCONNECTED
     account.clear_qr()
     if account.set_status(status, reason, event_id=event_id):
         kinds.append(MessageType.STATUS_CHANGED)
-    if status == AccountStatus.FAILED and account.phone_number is None:
+    if status == AccountStatus.FAILED and account.phone_number is None and reason not in PROXY_REASONS:
         # An attempt nobody scanned: it leaves the list (the timeline keeps it).
         account_soft_delete(account=account, reason=reason)
         return account

@@ -4,7 +4,9 @@ A connect attempt is a new QR session a user asked for: "Connect WhatsApp" (a ne
 "Get a new QR code" (a new session for an account), each recorded in the timeline as a status change to
 ``qr_scanning`` with the reason CREATED or RECONNECT. Those rows are the count: they are in the database, so
 every backend process agrees, and they stay when an attempt is cancelled or its account deleted (a cancelled
-attempt still cost a browser page). Windows slide: an attempt counts for the hour (day) after it was made.
+attempt still cost a browser page). An attempt whose proxy failed its check before the page opened is not charged
+(``attempt_refund``: its row's ``charged`` is cleared): no QR was shown, the fault is the proxy's. Windows
+slide: an attempt counts for the hour (day) after it was made.
 
 The check runs with the workspace row locked by the caller, in the transaction that then records the attempt:
 two connects at the limit are counted one after the other, and exactly one of them gets the last slot.
@@ -91,6 +93,7 @@ def _attempts_frees_at(
             account__workspace=workspace,
             status=AccountStatus.QR_SCANNING,
             reason__in=ATTEMPT_REASONS,
+            charged=True,
             at__gt=now - window,
         )
         .order_by("at")
@@ -100,6 +103,18 @@ def _attempts_frees_at(
         return None
     # Room comes back when all but limit - 1 of them have left the window.
     return recent[len(recent) - limit] + window
+
+
+def attempt_refund(*, account: WhatsAppAccount) -> None:
+    """The account's latest connect attempt no longer counts against its workspace's limits (its proxy failed
+    before any QR was shown)."""
+    attempts = AccountStatusChange.objects.filter(
+        account=account, status=AccountStatus.QR_SCANNING, reason__in=ATTEMPT_REASONS
+    )
+    latest = attempts.order_by("-at", "-id").values_list("pk", flat=True).first()
+    if latest is not None:
+        AccountStatusChange.objects.filter(pk=latest).update(charged=False)
+        log.info("session %s: its connect attempt is not charged (its proxy failed)", account.session_id)
 
 
 def workspace_check_connect(*, workspace: Workspace, new_account: bool, now: dt.datetime | None = None) -> None:

@@ -20,13 +20,17 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from backend.accounts.models import WhatsAppAccount
+from backend.egress.selectors import accounts_proxies
+from backend.egress.services import account_proxy_remember
 from backend.fleet.models import SessionAuthState, WorkerNode
 
 
 def worker_leases(*, worker_id: str) -> dict[str, Any]:
     """The heartbeat's answer: every lease the worker holds (the sessions that should run there), each with its
-    epoch, workspace, whether the backend has its auth state (``restore``) and how long it still runs from now
-    (``expires_in_ms``: until SESSION_LEASE_TTL_S after the later of its grant and the worker's last heartbeat)."""
+    epoch, workspace, whether the backend has its auth state (``restore``), how long it still runs from now
+    (``expires_in_ms``: until SESSION_LEASE_TTL_S after the later of its grant and the worker's last heartbeat) and,
+    when it has one, the proxy its browser goes through (``proxy``, backend/egress/; a session the answer starts or
+    restarts uses it). A proxy that changed since the session's last start is remembered for its timeline."""
     now = timezone.now()
     heartbeat = WorkerNode.objects.filter(pk=worker_id).values_list("last_heartbeat_at", flat=True).first()
     renewed_until = heartbeat + dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S) if heartbeat else now
@@ -34,10 +38,12 @@ def worker_leases(*, worker_id: str) -> dict[str, Any]:
         WhatsAppAccount.live.filter(worker_id=worker_id)
         .should_run()
         .annotate(stored=Exists(SessionAuthState.objects.filter(account=OuterRef("pk"))))
-        .values_list("session_id", "lease_epoch", "workspace_id", "stored", "lease_expires_at")
+        .values_list("session_id", "lease_epoch", "workspace_id", "stored", "lease_expires_at", "pk", "proxy_address")
     )
+    rows = list(rows)
+    proxies = accounts_proxies(accounts=[(row[5], row[2]) for row in rows])
     leases = {}
-    for session_id, epoch, workspace_id, stored, granted_until in rows:
+    for session_id, epoch, workspace_id, stored, granted_until, account_id, remembered in rows:
         until = max(renewed_until, granted_until or renewed_until)
         remaining_ms = max(0, int((until - now).total_seconds() * 1000))
         leases[session_id] = {
@@ -46,4 +52,9 @@ def worker_leases(*, worker_id: str) -> dict[str, Any]:
             "restore": stored,
             "expires_in_ms": remaining_ms,
         }
+        proxy = proxies.get(account_id)
+        if proxy is not None:
+            leases[session_id]["proxy"] = proxy.to_wire()
+        if (proxy.address if proxy else "") != remembered:
+            account_proxy_remember(account_id=account_id, session_id=session_id, address=proxy.address if proxy else "")
     return {"lease_ttl_s": settings.SESSION_LEASE_TTL_S, "leases": leases}

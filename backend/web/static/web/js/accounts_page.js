@@ -4,6 +4,7 @@
 import { Announcer } from "./announcer.js";
 import { ApiClient } from "./api.js";
 import { LiveUpdates } from "./live.js";
+import { ProxySettings } from "./proxy_settings.js";
 import { displayPhone } from "./phone.js";
 import { ConnectPanel, FAILURE_MESSAGES, LINKING_TEXT, failureMessage, showSyncProgress } from "./qr_panel.js";
 import { renderTimeline } from "./timeline.js";
@@ -118,8 +119,10 @@ export function renderAccountCard(account, { canManage, pending }) {
   detail(details, "Platform", account.platform);
   detail(details, account.status === "connected" ? "Connected since" : "Last connected", formatTime(account.connected_at));
   detail(details, "Last seen", formatTime(account.last_seen_at));
-  if (account.status_reason && STOPPED_STATUSES.includes(account.status) && !account.reconnecting) {
-    detail(details, "Reason", failureMessage(account.status_reason));
+  detail(details, "Proxy", account.proxy);
+  const proxyFailed = String(account.status_reason || "").startsWith("PROXY_");
+  if (account.status_reason && STOPPED_STATUSES.includes(account.status) && (!account.reconnecting || proxyFailed)) {
+    detail(details, "Reason", failureMessage(account.status_reason, account));
   }
   card.append(details);
   if (account.status === "authenticated" && !account.reconnecting) card.append(syncProgress(account.sync_percent));
@@ -260,7 +263,7 @@ class AccountsPage {
     if (before.status !== after.status && statusLabel(before) !== statusLabel(after)) {
       const label = statusLabel(after);
       const stopped = STOPPED_STATUSES.includes(after.status) && !after.reconnecting;
-      const why = stopped && after.status_reason ? `: ${failureMessage(after.status_reason)}` : "";
+      const why = stopped && after.status_reason ? `: ${failureMessage(after.status_reason, after)}` : "";
       this.announcer.say(`${title} is now ${label.toLowerCase()}${why}`);
     } else if (!before.is_primary && after.is_primary) {
       this.announcer.say(`${title} is now the primary account.`);
@@ -530,4 +533,7 @@ class AccountsPage {
 }
 
 const config = JSON.parse(document.getElementById("page-config").textContent);
-new AccountsPage(config).start();
+const page = new AccountsPage(config);
+page.start();
+const proxySection = document.getElementById("proxy-section");
+if (proxySection && config.can_manage) new ProxySettings(proxySection, { api: page.api, workspaceId: config.workspace_id, proxy: config.proxy, announcer: page.announcer }).start();

@@ -98,6 +98,16 @@ export class ApiClient {
     return this.request("DELETE", `/accounts/${accountId}`);
   }
 
+  // PUT /workspaces/<id>/proxy {"url", "username", "password"?} -> {"url", "username", "has_password", "updated_at"};
+  // a password left out keeps the stored one (while the username stays the same).
+  setWorkspaceProxy(workspaceId, body) {
+    return this.request("PUT", `/workspaces/${workspaceId}/proxy`, body);
+  }
+
+  removeWorkspaceProxy(workspaceId) {
+    return this.request("DELETE", `/workspaces/${workspaceId}/proxy`);
+  }
+
   // POST /accounts/<id>/pairing-code {"phone_number"} -> {"code"}: "Link with phone number instead".
   requestPairingCode(accountId, phoneNumber) {
     return this.request("POST", `/accounts/${accountId}/pairing-code`, { phone_number: phoneNumber });

@@ -35,6 +35,16 @@ export const FAILURE_MESSAGES = {
   PROBE_FAILED: "The worker could not read WhatsApp Web's page. Try again.",
   INTERNAL_ERROR: "The WhatsApp worker hit an internal error. Try again.",
   BROWSER_CRASHED: "The WhatsApp session stopped unexpectedly. Try again.",
+  // The session's proxy failed its check before the page opened ({proxy}: the account's proxy, host:port). No QR
+  // was shown and the attempt does not count against the workspace's connect limits.
+  PROXY_UNREACHABLE: "The proxy {proxy} did not answer. Check it in Settings → Proxy, then Reconnect.",
+  PROXY_AUTH_FAILED:
+    "The proxy {proxy} refused the username and password. Correct them in Settings → Proxy, then Reconnect.",
+  // The same for a linked session (reconnecting): its worker retries it by itself, with no new scan.
+  PROXY_UNREACHABLE_RETRYING:
+    "The proxy {proxy} did not answer. The session retries by itself and comes back without a new scan once the proxy answers; check it in Settings → Proxy.",
+  PROXY_AUTH_FAILED_RETRYING:
+    "The proxy {proxy} refused the username and password. The session retries by itself and comes back without a new scan once they are accepted; correct them in Settings → Proxy.",
 };
 
 // After the scan, until the phone number is known (the account is authenticated).
@@ -52,8 +62,12 @@ export function showSyncProgress(bar, text, percent) {
   text.textContent = syncProgressText(percent);
 }
 
-export function failureMessage(reason) {
-  return FAILURE_MESSAGES[reason] || (reason ? `The connection failed (${reason}). Try again.` : "The connection failed. Try again.");
+// account (optional): names the proxy in a PROXY_* message, and whether its session retries by itself.
+export function failureMessage(reason, account = null) {
+  const retrying = account?.reconnecting ? FAILURE_MESSAGES[`${reason}_RETRYING`] : undefined;
+  const text =
+    retrying || FAILURE_MESSAGES[reason] || (reason ? `The connection failed (${reason}). Try again.` : "The connection failed. Try again.");
+  return text.replace("{proxy}", account?.proxy || "of this session");
 }
 
 // segno's SVG has a fixed width and height: give it a viewBox instead, so that CSS sizes it to the panel.
@@ -193,7 +207,7 @@ export class ConnectPanel {
     else if (status === "authenticated" || status === "connected") this.showSyncing(account);
     else if (status === "qr_scanning" && account.qr && account.qr_svg) this.showQr(account);
     else if (account.status_reason === "QR_EXPIRED") this.showExpired();
-    else if (["failed", "disconnected", "logged_out"].includes(status)) this.fail(account.status_reason);
+    else if (["failed", "disconnected", "logged_out"].includes(status)) this.fail(account.status_reason, failureMessage(account.status_reason, account));
   }
 
   showQr(account) {

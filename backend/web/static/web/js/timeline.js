@@ -37,6 +37,12 @@ export function renderTimeline(steps, { formatTime }) {
     time.dateTime = step.at;
     time.textContent = formatTime(step.at);
     item.append(label, " ", time);
+    if (step.proxy) {
+      const via = document.createElement("span");
+      via.className = "timeline-proxy";
+      via.textContent = `via ${step.proxy}`;
+      item.append(" ", via);
+    }
     if (step.sincePrevious) {
       const delta = document.createElement("span");
       delta.className = "timeline-delta";
