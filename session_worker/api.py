@@ -22,6 +22,7 @@ from session_worker.replays import ReplayGuard
 from session_worker.session import Session
 from shared import identity
 from shared.events import PHONE_RE
+from shared.proxy import InvalidProxy, proxy_from_wire
 from shared.signing import VerificationError
 
 log = logging.getLogger("session_worker.api")
@@ -92,12 +93,17 @@ async def start_session(request: web.Request) -> web.Response:
         raise SessionError(
             400, "invalid_body", "epoch and lease_expires_in_ms must be integers >= 0, restore true or false"
         )
+    try:
+        proxy = proxy_from_wire(data.get("proxy"))
+    except InvalidProxy as exc:
+        raise SessionError(400, "invalid_proxy", str(exc)) from None
     session, started = await request.app[MANAGER].start(
         session_id=session_id,
         workspace_id=str(workspace_id),
         epoch=epoch,
         fetch_auth=restore,
         lease_s=None if lease_ms is None else lease_ms / 1000,
+        proxy=proxy,
     )
     return web.json_response(_view(session), status=201 if started else 200)
 

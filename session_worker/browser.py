@@ -28,6 +28,7 @@ from playwright.async_api import Browser, BrowserContext, Playwright, async_play
 
 from session_worker.metrics import Metrics
 from session_worker.settings import Layout, Settings
+from shared.proxy import SessionProxy
 
 log = logging.getLogger("session_worker.browser")
 
@@ -173,27 +174,29 @@ class BrowserHost:
         directory = self.session_dir(session_id)
         return (directory / LINKED_MARKER).is_file() and (directory / PROFILE_DIR).is_dir()
 
-    async def open_context(self, session_id: str | None) -> BrowserContext:
+    async def open_context(self, session_id: str | None, proxy: SessionProxy | None = None) -> BrowserContext:
         """A fresh context for ``session_id`` holding its kept auth, if any (None: an empty context, for the warm
-        page pool; shared layout only). Bounded by MAX_CONCURRENT_RESTORES when it holds kept auth, otherwise by
-        MAX_CONCURRENT_LAUNCHES."""
+        page pool; shared layout only), connecting through ``proxy`` when given (Playwright's per-context proxy:
+        every request of the context, loopback included, never around it). Bounded by MAX_CONCURRENT_RESTORES when
+        it holds kept auth, otherwise by MAX_CONCURRENT_LAUNCHES."""
         timeout_ms = self.settings.page_timeout_s * 1000
         self.launching += 1
         try:
-            context = await self._launch(session_id, timeout_ms)
+            context = await self._launch(session_id, timeout_ms, proxy)
         finally:
             self.launching -= 1
         context.set_default_timeout(timeout_ms)
         context.set_default_navigation_timeout(timeout_ms)
         return context
 
-    async def _launch(self, session_id: str | None, timeout_ms: float) -> BrowserContext:
+    async def _launch(self, session_id: str | None, timeout_ms: float, proxy: SessionProxy | None) -> BrowserContext:
         restoring = session_id is not None and self.has_auth(session_id)
+        via = None if proxy is None else proxy.for_playwright()
         async with self.restores if restoring else self.launches:
             if self.settings.layout is Layout.SHARED:
                 browser = await self._ensure_browser()
                 state = None if session_id is None else self.session_dir(session_id) / STATE_FILE
-                return await browser.new_context(storage_state=state if state and state.is_file() else None)
+                return await browser.new_context(proxy=via, storage_state=state if state and state.is_file() else None)
             assert self._playwright is not None
             assert session_id is not None, "the profile layout has no warm pages"
             profile = self.session_dir(session_id) / PROFILE_DIR
@@ -208,6 +211,7 @@ class BrowserHost:
                 args=CHROMIUM_ARGS,
                 headless=self.settings.headless,
                 timeout=timeout_ms,
+                proxy=via,
                 **NO_SIGNAL_HANDLING,
             )
             if seed:

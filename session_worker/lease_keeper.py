@@ -96,6 +96,7 @@ class LeaseKeeper:
                     epoch=start.epoch,
                     fetch_auth=start.fetch_auth,
                     lease_s=start.lease_s,
+                    proxy=start.proxy,
                 )
                 log.info("session started from its lease", extra={"session_id": start.session_id, "epoch": start.epoch})
             except SessionError as exc:

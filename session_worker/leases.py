@@ -31,6 +31,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from shared.proxy import InvalidProxy, SessionProxy, proxy_from_wire
+
 
 class InvalidAnswer(ValueError):
     """A heartbeat's answer that lists no valid leases."""
@@ -44,6 +46,7 @@ class Lease:
     workspace_id: str
     expires_in_s: float  # what was left of it when the backend answered
     restore: bool = False  # the backend holds the session's auth state: fetch it before opening
+    proxy: SessionProxy | None = None  # what its browser connects through (None: directly)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Start:
     epoch: int
     fetch_auth: bool  # the lease's ``restore``
     lease_s: float  # how long the lease runs from now
+    proxy: SessionProxy | None = None  # the lease's proxy (shared/proxy.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +117,8 @@ def stale(epoch: int, *, highest: int) -> bool:
 
 def parse_answer(answer: Any) -> Answer:
     """The leases of a heartbeat's answer (``{"leases": {session_id: {"epoch", "workspace_id", "restore",
-    "expires_in_ms"}}}``; its ``lease_ttl_s`` is not read); InvalidAnswer when it lists none validly."""
+    "expires_in_ms", "proxy"}}}``, ``proxy`` optional; its ``lease_ttl_s`` is not read); InvalidAnswer when it lists
+    none validly."""
     if not isinstance(answer, dict):
         raise InvalidAnswer("the answer is not a JSON object")
     leases = answer.get("leases")
@@ -133,7 +138,11 @@ def parse_answer(answer: Any) -> Answer:
             raise InvalidAnswer(f"lease {session_id!r}: restore must be true or false")
         if not _is_count(expires_in_ms):
             raise InvalidAnswer(f"lease {session_id!r}: expires_in_ms must be an integer >= 0")
-        parsed[session_id] = Lease(epoch, str(workspace_id), expires_in_ms / 1000, restore=restore)
+        try:
+            proxy = proxy_from_wire(lease.get("proxy"))
+        except InvalidProxy as exc:
+            raise InvalidAnswer(f"lease {session_id!r}: proxy: {exc}") from None
+        parsed[session_id] = Lease(epoch, str(workspace_id), expires_in_ms / 1000, restore=restore, proxy=proxy)
     return Answer(leases=parsed)
 
 
@@ -184,7 +193,16 @@ def plan_answer(
         if lease.epoch <= released.get(session_id, -1):
             continue  # let go (it is moving): listed only until the backend's move commits
         lease_s = max(0.0, lease.expires_in_s - (now - sent_at))
-        start.append(Start(session_id, lease.workspace_id, lease.epoch, fetch_auth=lease.restore, lease_s=lease_s))
+        start.append(
+            Start(
+                session_id,
+                lease.workspace_id,
+                lease.epoch,
+                fetch_auth=lease.restore,
+                lease_s=lease_s,
+                proxy=lease.proxy,
+            )
+        )
     return Plan(release=tuple(release), renew=renew, start=tuple(start), ignored=ignored)
 
 

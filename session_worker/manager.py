@@ -14,17 +14,17 @@ import asyncio
 import collections
 import contextlib
 import logging
-import re
 from typing import Any
 
 from session_worker.auth_store import AuthStore
 from session_worker.auth_sync import AuthSync
 from session_worker.browser import BrowserHost
 from session_worker.delivery import Delivery
-from session_worker.errors import SessionError, WorkerStopping
+from session_worker.errors import SessionError, WorkerStopping, check_ids
 from session_worker.leases import LeaseBook, deadline, stale
 from session_worker.metrics import Metrics
 from session_worker.page import SessionPage
+from session_worker.proxy_gate import ProxyGate
 from session_worker.session import Session, SessionServices
 from session_worker.session_life import SessionLife
 from session_worker.session_task import SessionTask
@@ -32,11 +32,9 @@ from session_worker.settings import Settings
 from session_worker.store import DesiredState, Store
 from session_worker.warm_pages import WarmPagePool
 from shared.events import DisconnectReason, Event, EventType, SessionState
+from shared.proxy import SessionProxy
 
 log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
-
-SESSION_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
-WORKSPACE_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
 class SessionManager:
@@ -71,7 +69,9 @@ class SessionManager:
             has_auth=host.has_auth,
             wipe_auth=host.wipe_auth,
             store_auth=self.auth_sync.store_before_ready,
-            new_page=lambda session_id: self._guarded(SessionPage(session_id=session_id, host=host, settings=settings)),
+            new_page=lambda sid, via: self._guarded(
+                SessionPage(session_id=sid, host=host, settings=settings, proxy=via)
+            ),
             adopt_warm_page=lambda sid: self._guarded(self.warm_pages.take(sid) if self.warm_pages else None),
         )
         self._task = SessionTask(
@@ -80,6 +80,7 @@ class SessionManager:
             browser_ready=lambda: host.ready,
             count_restart=lambda cause: metrics.restarts.labels(cause=cause).inc(),
             stopping=lambda: self.stopping,
+            clear_proxy=ProxyGate.of(settings, metrics).clear,
         )
         host.on_browser_lost = self._on_browser_lost
         delivery.on_fenced = self._on_fenced
@@ -96,8 +97,8 @@ class SessionManager:
         return sum(1 for session in self.sessions.values() if session.active)
 
     def opening_count(self) -> int:
-        """Sessions whose page shows no QR yet, new or opening from the kept auth: the warm page pool waits."""
-        states = [(s.state, s.restoring or s.fetch_auth) for s in self.sessions.values()]
+        """Sessions whose page shows no QR yet, new or from kept auth (not waiting on a proxy): the pool waits."""
+        states = [(s.state, s.restoring or s.fetch_auth) for s in self.sessions.values() if s.proxy_down is None]
         return sum(st is SessionState.STARTING or (kept and st is SessionState.AUTHENTICATED) for st, kept in states)
 
     def states(self) -> dict[str, dict[str, Any]]:
@@ -153,13 +154,11 @@ class SessionManager:
         epoch: int = 0,
         fetch_auth: bool = False,
         lease_s: float | None = None,
+        proxy: SessionProxy | None = None,
     ) -> tuple[Session, bool]:
-        """Start ``session_id`` under lease ``epoch`` (which runs ``lease_s`` more; ``fetch_auth``: fetch its auth
-        state from the backend first), or return it as it is if it already runs. True when it was (re)started."""
-        if not SESSION_ID_RE.fullmatch(session_id):
-            raise SessionError(400, "invalid_session_id", "session_id must be 1 to 128 of A-Z a-z 0-9 _ -")
-        if not WORKSPACE_ID_RE.fullmatch(workspace_id):
-            raise SessionError(400, "invalid_workspace_id", "workspace_id must be 1 to 128 of A-Z a-z 0-9 _ . : -")
+        """Start ``session_id`` under lease ``epoch`` (running ``lease_s`` more; ``fetch_auth``: fetch its auth state
+        first; ``proxy``: what it connects through), or return it as it is if it runs. True when it was (re)started."""
+        check_ids(session_id, workspace_id)
         if 0 < epoch <= self.leases.released.get(session_id, -1):
             raise SessionError(409, "stale_epoch", f"session {session_id} was released at epoch {epoch} or later")
         async with self._lock:
@@ -183,6 +182,7 @@ class SessionManager:
                 workspace_id=workspace_id,
                 epoch=epoch,
                 fetch_auth=fetch_auth,
+                proxy=proxy,
             )
             if lease_s is not None:
                 margin_s = self.settings.lease_safety_margin_s

@@ -25,6 +25,7 @@ class Metrics:
     restarts: Counter
     warm_pages: Gauge
     warm_page_adoptions: Counter
+    proxy_failures: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -67,6 +68,12 @@ class Metrics:
             ),
             warm_page_adoptions=Counter(
                 "wa_worker_warm_page_adoptions", "Sessions that started on a warm page", registry=registry
+            ),
+            proxy_failures=Counter(
+                "wa_worker_proxy_failures",
+                "Checks of a session's proxy that failed before its page opened, by reason",
+                ["reason"],
+                registry=registry,
             ),
         )
         for state in SessionState:

@@ -24,14 +24,18 @@ from session_worker import page_deadline
 from session_worker import whatsapp_web as wa
 from session_worker.browser import BrowserHost
 from session_worker.settings import Settings
+from shared.proxy import SessionProxy
 
 CLOSE_TIMEOUT_S = 10
 DEADLINE_RETRY_S = 0.5  # a lease deadline the page could not take (between two documents) is pushed again
 
 
 class SessionPage:
-    def __init__(self, *, session_id: str | None, host: BrowserHost, settings: Settings) -> None:
+    def __init__(
+        self, *, session_id: str | None, host: BrowserHost, settings: Settings, proxy: SessionProxy | None = None
+    ) -> None:
         self.session_id = session_id  # None while the page waits in the warm page pool (a fresh context)
+        self.proxy = proxy  # what its context connects through (None: directly)
         self.host = host
         self.settings = settings
         self.context: BrowserContext | None = None
@@ -63,7 +67,7 @@ class SessionPage:
         return self.page is not None and not self.page.is_closed()
 
     async def open(self) -> None:
-        context = await self.host.open_context(self.session_id)
+        context = await self.host.open_context(self.session_id, self.proxy)
         self.context = context
         await context.expose_binding(wa.BINDING, lambda _source, kind, data=None: self.report(kind, data))
         await context.add_init_script(script=wa.INIT_SCRIPT)

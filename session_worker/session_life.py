@@ -21,6 +21,7 @@ from session_worker.metrics import Metrics
 from session_worker.page import SessionPage
 from session_worker.store import DesiredState
 from shared.events import DisconnectReason, Event, EventType, SessionState, utc_now_iso
+from shared.proxy import SessionProxy
 
 log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
 
@@ -46,13 +47,20 @@ class SessionServices:
     wipe_auth: Callable[[str], Awaitable[None]]  # forget it there
     # Store its auth state on the backend before it is ready; False when its lease is gone (it has then left).
     store_auth: Callable[[SessionLife], Awaitable[bool]]
-    new_page: Callable[[str], SessionPage]  # a page of its own, not open yet
+    new_page: Callable[[str, SessionProxy | None], SessionPage]  # a page of its own (through the proxy), not open yet
     adopt_warm_page: Callable[[str], SessionPage | None]  # a page of the warm page pool, already showing a QR
 
 
 class SessionLife:
     def __init__(
-        self, *, services: SessionServices, session_id: str, workspace_id: str, epoch: int = 0, fetch_auth: bool = False
+        self,
+        *,
+        services: SessionServices,
+        session_id: str,
+        workspace_id: str,
+        epoch: int = 0,
+        fetch_auth: bool = False,
+        proxy: SessionProxy | None = None,
     ) -> None:
         self.services = services
         self.session_id = session_id
@@ -68,6 +76,8 @@ class SessionLife:
         self.sequence = 0
         self.epoch = epoch  # the lease this worker drives it under, stamped on every event (session_worker/leases.py)
         self.fetch_auth = fetch_auth  # fetch the backend's copy of its auth before opening it
+        self.proxy = proxy  # its browser connects through it, never around it (None: directly)
+        self.proxy_down: DisconnectReason | None = None  # its proxy failed its check: told once, retried meanwhile
         self.started_mono = time.monotonic()
         self.started_at = utc_now_iso()
         self.updated_at = self.started_at
@@ -118,17 +128,34 @@ class SessionLife:
 
     async def open_page(self) -> SessionPage:
         services = self.services
-        warm = None if self.restoring else services.adopt_warm_page(self.session_id)
+        # A warm page connects directly: never one for a session with a proxy.
+        warm = None if self.restoring or self.proxy else services.adopt_warm_page(self.session_id)
         if warm is not None:
             # Its queued reports (boot, UNPAIRED, the QR) come first: the QR goes out without a page load.
             self.page = warm
             log.info("page adopted from the warm page pool", extra=self.log_extra(url=services.wa_web_url))
             return warm
-        self.page = services.new_page(self.session_id)
+        self.page = services.new_page(self.session_id, self.proxy)
         self._page_booted = False
-        log.info("page opening", extra=self.log_extra(url=services.wa_web_url, restoring=self.restoring))
+        proxy = self.proxy.address if self.proxy else None
+        log.info("page opening", extra=self.log_extra(url=services.wa_web_url, restoring=self.restoring, proxy=proxy))
         await self.page.open()
         return self.page
+
+    async def proxy_failed(self, reason: DisconnectReason, detail: str) -> None:
+        """Its proxy failed the check (``reason``): a session with kept auth says so once per outage and waits,
+        still STARTING (its lease held, its auth kept); one that would show a QR ends (no page, no QR)."""
+        log.warning("proxy check failed", extra=self.log_extra(reason=reason.value, detail=detail))
+        if not self.restoring:
+            await self.end(reason, desired=DesiredState.STOPPED, note=detail)
+        elif self.proxy_down is None:
+            self.proxy_down = reason
+            await self._emit(EventType.SESSION_DISCONNECTED, {"reason": reason.value})
+
+    def proxy_passed(self) -> None:
+        if self.proxy_down is not None:
+            log.info("proxy answers again", extra=self.log_extra(proxy=self.proxy.address if self.proxy else None))
+        self.proxy_down = None
 
     def settle_deadline(self) -> tuple[float | None, str]:
         """How long the booted page may stay where it is: a QR or READY must come, sync must end."""

@@ -1,7 +1,8 @@
-"""A session's task: open its page, hand the page's reports to the session one at a time, in order, and open
-the page again after a crash of the page or of the browser (at most CRASH_RESTART_LIMIT times within
-CRASH_WINDOW_S). What each report does is the session's business (session_worker/session.py); the page must
-boot within PAGE_TIMEOUT_S and then settle within the session's own deadlines.
+"""A session's task: open its page (once its proxy, if any, passes its check: session_worker/proxy_gate.py),
+hand the page's reports to the session one at a time, in order, and open the page again after a crash of the page
+or of the browser (at most CRASH_RESTART_LIMIT times within CRASH_WINDOW_S), checking its proxy again first. What
+each report does is the session's business (session_worker/session.py); the page must boot within PAGE_TIMEOUT_S
+and then settle within the session's own deadlines.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -20,6 +21,10 @@ from session_worker.session import Session
 log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
 
 CRASH_WINDOW_S = 600  # CRASH_RESTART_LIMIT counts the restarts within this window
+
+
+async def _open() -> bool:
+    return True
 
 
 class PageLost(Exception):
@@ -35,11 +40,16 @@ class SessionTask:
     browser_ready: Callable[[], bool]  # whether the browser is up (a page error then is the page's own)
     count_restart: Callable[[str], None]  # a restart after a crash, by cause (the metric)
     stopping: Callable[[], bool]  # a planned stop is under way: what goes wrong now is its doing, not reported
+    # The session's proxy, if any, checked before each page open (session_worker/proxy_gate.py): True to open the
+    # page, False when the session ended instead.
+    clear_proxy: Callable[[Session], Awaitable[bool]] = lambda _session: _open()
 
     async def run(self, session: Session) -> None:
         restarts: list[float] = []  # when the recent restarts happened
         while True:
             try:
+                if not await self.clear_proxy(session):
+                    return
                 await self._consume(session, await session.open_page())
                 return
             except asyncio.CancelledError:

@@ -13,14 +13,15 @@ It records every event it accepts with its arrival time, and can play a backend 
 503``, for every event or those ``fail_when`` matches), slow (``stall``), or answers as a test says (``answer``).
 
 Like the backend, it answers each heartbeat with the leases of the worker that sent it (``{"lease_ttl_s",
-"leases": {session_id: {"epoch", "workspace_id", "restore", "expires_in_ms"}}}``), so that a worker runs as in
+"leases": {session_id: {"epoch", "workspace_id", "restore", "expires_in_ms", "proxy"?}}}``), so that a worker runs as in
 production: it starts only what its leases say. A session's lease is held by the worker it was granted to
 (``grant``, as the backend does before its start command; ``RunningWorker.start_session`` does it), or learned
 from what the workers tell: each accepted event of a session (re)grants it to the event's worker at the event's
 epoch, and a session a heartbeat reports that the receiver never heard of is granted to that worker (workspace
 "1" until an event names it). An ending the backend would not restart (``session_error``, or
-``session_disconnected`` for another reason than LEASE_EXPIRED, BROWSER_CRASHED or CONNECTION_LOST) revokes it,
-as the backend's ``should_run`` does. It never moves a session: a test that plays a move sets ``answer``. Its
+``session_disconnected`` for another reason than LEASE_EXPIRED, BROWSER_CRASHED or CONNECTION_LOST, or for a
+linked session PROXY_UNREACHABLE or PROXY_AUTH_FAILED: its worker waits for the proxy) revokes it, as the backend's
+``should_run`` does. It never moves a session: a test that plays a move sets ``answer``. Its
 leases run ``lease_ttl_s`` (an hour by default: no test's heartbeat interval comes near it).
 
 Auth states (``PUT``/``GET /api/v1/whatsapp/sessions/<id>/auth-state``) are kept in ``auth_states`` for the
@@ -48,6 +49,9 @@ PATH = "/api/v1/whatsapp/webhook"
 AUTH_PATH = "/api/v1/whatsapp/sessions/{session_id}/auth-state"
 # A session disconnected for one of these still should run (the backend's RESTARTABLE_REASONS): its lease stays.
 RESTARTABLE_REASONS = frozenset({"LEASE_EXPIRED", "BROWSER_CRASHED", "CONNECTION_LOST"})
+# A linked session (one that was ready once) whose proxy failed its check still should run: its worker keeps
+# checking the proxy and opens the page once it passes. An unlinked one ended (no QR was shown).
+PROXY_REASONS = frozenset({"PROXY_UNREACHABLE", "PROXY_AUTH_FAILED"})
 
 
 @dataclasses.dataclass
@@ -56,6 +60,7 @@ class Lease:
     epoch: int = 0
     workspace_id: str = "1"
     restore: bool = False  # the backend holds the session's auth state: the worker fetches it first
+    proxy: dict | None = None  # the session's proxy as the lease carries it (shared/proxy.py), or None
 
 
 class WebhookReceiver:
@@ -83,6 +88,7 @@ class WebhookReceiver:
         self.lease_ttl_s = 3600.0
         self.leases: dict[str, Lease] = {}  # session id -> its lease, while it should run
         self.heard_of: set[str] = set()  # every session granted, or named by an event or a heartbeat
+        self.linked: set[str] = set()  # sessions that were ready once
         self.auth_states: dict[str, bytes] = {}  # session id -> the gzip'd state stored
         # Plays an auth-state answer: (method, session id) -> a response, or None to answer as the backend does.
         self.auth_answer: Callable[[str, str], web.Response | None] | None = None
@@ -193,11 +199,18 @@ class WebhookReceiver:
     # -- leases ----------------------------------------------------------------------------------------------
 
     def grant(
-        self, session_id: str, *, worker_id: str, epoch: int = 0, workspace_id: str = "1", restore: bool = False
+        self,
+        session_id: str,
+        *,
+        worker_id: str,
+        epoch: int = 0,
+        workspace_id: str = "1",
+        restore: bool = False,
+        proxy: dict | None = None,
     ) -> None:
         """The session's lease is ``worker_id``'s (what the backend records before it sends the start command)."""
         self.heard_of.add(session_id)
-        self.leases[session_id] = Lease(worker_id, epoch, workspace_id, restore)
+        self.leases[session_id] = Lease(worker_id, epoch, workspace_id, restore, proxy)
 
     def revoke(self, session_id: str) -> None:
         self.leases.pop(session_id, None)
@@ -211,6 +224,7 @@ class WebhookReceiver:
                 "workspace_id": lease.workspace_id,
                 "restore": lease.restore,
                 "expires_in_ms": remaining_ms,
+                **({"proxy": lease.proxy} if lease.proxy is not None else {}),
             }
             for session_id, lease in self.leases.items()
             if lease.worker_id == worker_id
@@ -225,20 +239,23 @@ class WebhookReceiver:
                     self.grant(session_id, worker_id=event.worker_id, epoch=report["epoch"])
             return
         self.heard_of.add(event.session_id)
+        if event.type == "session_ready":
+            self.linked.add(event.session_id)
+        restartable = RESTARTABLE_REASONS | (PROXY_REASONS if event.session_id in self.linked else frozenset())
         ended = event.type == "session_error" or (
-            event.type == "session_disconnected" and event.data["reason"] not in RESTARTABLE_REASONS
+            event.type == "session_disconnected" and event.data["reason"] not in restartable
         )
         if ended:
             self.revoke(event.session_id)
             return
         lease = self.leases.get(event.session_id)
-        restore = lease.restore if lease is not None else False
         self.grant(
             event.session_id,
             worker_id=event.worker_id,
             epoch=event.epoch,
             workspace_id=event.workspace_id,
-            restore=restore,
+            restore=lease.restore if lease is not None else False,
+            proxy=lease.proxy if lease is not None else None,
         )
 
     # -- what arrived ------------------------------------------------------------------------------------------

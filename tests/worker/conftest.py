@@ -58,13 +58,14 @@ class RunningWorker:
     async def start_session(self, session_id: str, workspace_id: str = "1", **lease: Any) -> dict[str, Any]:
         """As the backend starts a session: its lease granted to this worker in the receiver (listed in the
         heartbeats' answers from now on), then the start command. ``lease``: ``epoch``, ``restore``,
-        ``lease_expires_in_ms`` as the backend sends them."""
+        ``lease_expires_in_ms``, ``proxy`` as the backend sends them."""
         self.receiver.grant(
             session_id,
             worker_id=self.settings.worker_id,
             epoch=lease.get("epoch", 0),
             workspace_id=workspace_id,
             restore=lease.get("restore", False),
+            proxy=lease.get("proxy"),
         )
         payload = {"session_id": session_id, "workspace_id": workspace_id, **lease}
         status, view = await self.call("POST", "/sessions", payload)
