@@ -43,7 +43,9 @@ def account_soft_delete(*, account: WhatsAppAccount, reason: str) -> None:
     account.moving = False
     account.clear_qr()
     auth_state_wipe(account=account)
-    AccountStatusChange.objects.create(account=account, status=account.status, reason=StatusReason.deleted(reason))
+    AccountStatusChange.objects.create(
+        account=account, status=account.status, reason=StatusReason.deleted(reason), proxy=account.proxy_address
+    )
     account.save()
     log.info("session %s: deleted (%s)", account.session_id, reason)
     announce(account, MessageType.ACCOUNT_DELETED)

@@ -39,7 +39,10 @@ def _move(account: WhatsAppAccount, *, target: WorkerNode, why: str) -> None:
     account.clear_qr()  # a QR of the old page can no longer be scanned; the new page shows its own
     account.save()
     AccountStatusChange.objects.create(
-        account=account, status=account.status, reason=f"{StatusReason.MOVING} {source}->{target.id}"[:64]
+        account=account,
+        status=account.status,
+        reason=f"{StatusReason.MOVING} {source}->{target.id}"[:64],
+        proxy=account.proxy_address,
     )
     log.warning("session %s: moving from worker %s to %s (%s, epoch %s)", account.session_id, source, target.id, why,
                 account.lease_epoch)  # fmt: skip
