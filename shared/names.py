@@ -12,6 +12,8 @@ class EventType(enum.StrEnum):
     SESSION_READY = "session_ready"
     SESSION_DISCONNECTED = "session_disconnected"
     SESSION_ERROR = "session_error"
+    SESSION_BOOTED = "session_booted"  # the page booted clean (its surface as expected): which build it runs
+    SESSION_PAGE_CHANGED = "session_page_changed"  # the page booted without the surface the worker needs
     WORKER_HEARTBEAT = "worker_heartbeat"
 
 
@@ -42,3 +44,7 @@ class DisconnectReason(enum.StrEnum):
     # reach WhatsApp Web; or it refused the credentials.
     PROXY_UNREACHABLE = "PROXY_UNREACHABLE"
     PROXY_AUTH_FAILED = "PROXY_AUTH_FAILED"
+    # WhatsApp Web's page lacks a module or member the worker needs, or one changed its shape
+    # (``session_page_changed`` says which): a new session ends; a linked one waits, with backoff, for a build
+    # that passes (a pinned one, or a fixed worker).
+    PAGE_CHANGED = "PAGE_CHANGED"

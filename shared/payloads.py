@@ -6,6 +6,7 @@ the data to keep, or raises :class:`shared.fields.EventValidationError` naming t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from shared.fields import ID_RE, PHONE_RE, REASON_RE, EventValidationError, inte
 from shared.names import EventType, SessionState
 
 QR_PARTS = 5
+MEMBER_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*")  # a module, or a member path in it
 
 
 def _qr_code_generated(data, p):
@@ -54,6 +56,47 @@ def _session_error(data, p):
     return {
         "reason": string(data, "reason", p, pattern=REASON_RE, max_length=64),
         "detail": string(data, "detail", p, max_length=4000, allow_empty=True),
+    }
+
+
+BUILD_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")  # WhatsApp Web's build, its ``Debug.VERSION``
+MAX_CHANGES = 100
+# What a member of the page's surface is (session_worker/whatsapp_web.py SURFACE) and what a check found.
+SHAPES = frozenset({"value", "object", "function", "sync function", "async function"})
+FOUND = SHAPES | {"missing", "missing module", "threw"}
+
+
+def _session_booted(data, p):
+    no_extra(data, {"build"}, p)
+    return {"build": string(data, "build", p, pattern=BUILD_RE, max_length=64)}
+
+
+def _page_change(change: Any, prefix: str) -> dict[str, str]:
+    if not isinstance(change, dict):
+        raise EventValidationError(prefix, 'must be {"module", "member", "expected", "found"}')
+    no_extra(change, {"module", "member", "expected", "found"}, prefix + ".")
+    expected = string(change, "expected", prefix + ".", max_length=32)
+    found = string(change, "found", prefix + ".", max_length=32)
+    if expected not in SHAPES:
+        raise EventValidationError(prefix + ".expected", f"must be one of {sorted(SHAPES)}")
+    if found not in FOUND:
+        raise EventValidationError(prefix + ".found", f"must be one of {sorted(FOUND)}")
+    return {
+        "module": string(change, "module", prefix + ".", pattern=MEMBER_RE, max_length=128),
+        "member": string(change, "member", prefix + ".", pattern=MEMBER_RE, max_length=128, allow_empty=True),
+        "expected": expected,
+        "found": found,
+    }
+
+
+def _session_page_changed(data, p):
+    no_extra(data, {"build", "changes"}, p)
+    changes = require(data, "changes", p)
+    if not isinstance(changes, list) or not 0 < len(changes) <= MAX_CHANGES:
+        raise EventValidationError(p + "changes", f"must be a list of 1 to {MAX_CHANGES} changes")
+    return {
+        "build": string(data, "build", p, pattern=BUILD_RE, max_length=64),
+        "changes": [_page_change(change, f"{p}changes.{n}") for n, change in enumerate(changes)],
     }
 
 
@@ -99,5 +142,7 @@ PAYLOAD_VALIDATORS: dict[str, Callable[[Mapping[str, Any], str], dict[str, Any]]
     EventType.SESSION_READY: _session_ready,
     EventType.SESSION_DISCONNECTED: _session_disconnected,
     EventType.SESSION_ERROR: _session_error,
+    EventType.SESSION_BOOTED: _session_booted,
+    EventType.SESSION_PAGE_CHANGED: _session_page_changed,
     EventType.WORKER_HEARTBEAT: _worker_heartbeat,
 }
