@@ -47,6 +47,7 @@ def account(account_id: int, workspace_id: int, status: str = "qr_scanning", **f
         "worker_id": "worker-1",
         "moving": False,
         "reconnecting": False,
+        "proxy": None,
         "connected_at": None,
         "created_at": now_iso(),
         "updated_at": now_iso(),
