@@ -1,4 +1,7 @@
-"""``python -m simulator --port 8002 --profile instant|realistic [--host 127.0.0.1] [--data-dir var/simulator]``
+"""``python -m simulator --port 8002 --profile instant|realistic [--host 127.0.0.1] [--data-dir var/simulator]
+[--version BUILD]``
+
+``--version`` picks the WhatsApp Web build served at start (simulator/builds.py; the phone API switches it later).
 
 Every other setting of the profile can be overridden with its own flag, for example
 ``--first-qr-lifetime 2 --boot-delay 0.5 --sync-delay 1,3`` (a delay takes one number or ``low,high``).
@@ -17,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.app import create_app
+from simulator.builds import BUILDS
 from simulator.config import PROFILES, RANGE_FIELDS, SimulatorConfig, make_config
 
 NOT_FLAGS = {"profile", "data_dir", "connected_after_sync"}  # connected_after_sync: tests only
@@ -60,7 +64,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict[
         if field.name in NOT_FLAGS:
             continue
         kind = _range if field.name in RANGE_FIELDS else {"int": int, "float": float}.get(str(field.type), str)
-        overrides.add_argument("--" + field.name.replace("_", "-"), dest=field.name, type=kind, default=None)
+        extra: dict[str, Any] = {}
+        if field.name == "version":
+            extra = {"choices": list(BUILDS), "help": "the WhatsApp Web build served at start (default: today's)"}
+        overrides.add_argument("--" + field.name.replace("_", "-"), dest=field.name, type=kind, default=None, **extra)
     args = parser.parse_args(argv)
     chosen = {
         f.name: getattr(args, f.name)
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     # Bind first, so that --port 0 works and the line below names the real port.
     sock = socket.create_server((args.host, args.port))
     host, port = sock.getsockname()[:2]
-    print(f"simulator listening on http://{host}:{port} (profile {args.profile})", flush=True)
+    print(f"simulator listening on http://{host}:{port} (profile {args.profile}, build {config.version})", flush=True)
     web.run_app(create_app(config), sock=sock, print=None)
 
 

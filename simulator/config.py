@@ -12,6 +12,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from simulator.builds import DEFAULT_BUILD, build_checked
+
 Range = tuple[float, float]
 
 RANGE_FIELDS = ("boot_delay", "pairing_delay", "sync_delay")
@@ -34,17 +36,20 @@ class SimulatorConfig:
     # work with either order. The real order (False) is the default.
     connected_after_sync: bool = False
     data_dir: Path | None = None  # where the registry of linked devices lives; None keeps it in memory
-    version: str = "2.3000.1030000000"
+    version: str = DEFAULT_BUILD  # the WhatsApp Web build served at start (simulator/builds.py); switchable later
 
     @property
     def registry_path(self) -> Path | None:
         return self.data_dir / "devices.sqlite3" if self.data_dir is not None else None
 
-    def page_settings(self) -> dict[str, Any]:
-        """What the page needs, injected into it (never taken from the URL)."""
+    def page_settings(self, build: str | None = None) -> dict[str, Any]:
+        """What the page needs, injected into it (never taken from the URL): the build ``build`` (the one served
+        now; ``version`` if None) with its layout, so that the HTML alone decides the build its page runs."""
+        served = build_checked(self.version if build is None else build)
         return {
             "profile": self.profile,
-            "version": self.version,
+            "version": served.build,
+            "layout": served.layout(),
             "boot_delay": draw(self.boot_delay),
             "pairing_delay": draw(self.pairing_delay),
             "qr_count": self.qr_count,
@@ -74,7 +79,7 @@ def draw(delay: Range) -> float:
 
 
 def make_config(*, profile: str = "instant", **overrides: Any) -> SimulatorConfig:
-    """The named profile with ``overrides`` applied; unknown profiles and fields raise ValueError."""
+    """The named profile with ``overrides`` applied; unknown profiles, fields and builds raise ValueError."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     fields = {f.name for f in dataclasses.fields(SimulatorConfig)}
@@ -86,6 +91,7 @@ def make_config(*, profile: str = "instant", **overrides: Any) -> SimulatorConfi
         value = values.get(name)
         if isinstance(value, int | float):
             values[name] = (float(value), float(value))
+    build_checked(values.get("version", DEFAULT_BUILD))
     if values.get("data_dir") is not None:
         values["data_dir"] = Path(values["data_dir"])
     return SimulatorConfig(**values)

@@ -19,8 +19,9 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from simulator import codes
+from simulator.builds import BUILDS, Build, build_checked
 from simulator.config import SimulatorConfig, draw
-from simulator.errors import AlreadyUsed, PhoneError
+from simulator.errors import AlreadyUsed, BadInput, PhoneError
 from simulator.pages import Page, PairingCode, QrCode, QrStatus, me, send
 from simulator.registry import Device, Registry
 
@@ -44,6 +45,8 @@ class Hub:
         # Every address a device's pages connected from (a proxy's, when the browser used one): tests prove with it
         # that a session's traffic went through its own proxy and never direct.
         self.device_peers: dict[str, set[str]] = {}
+        self.build: str = config.version  # the WhatsApp Web build served now (simulator/builds.py)
+        self.qrs_shown = 0  # QR codes (refs) shown since start, every rotation's: tests assert it stays flat
 
     def _count_double(self, device_id: str) -> None:
         self.double_connections[device_id] = self.double_connections.get(device_id, 0) + 1
@@ -55,7 +58,32 @@ class Hub:
             "double_connections_by_device": dict(self.double_connections),
             "pages": len(self.pages),
             "connections": len(self.connections),
+            "qrs_shown": self.qrs_shown,
         }
+
+    # --- the build served ----------------------------------------------------------------------------------
+
+    def builds(self) -> dict[str, Any]:
+        return {"build": self.build, "builds": [build.view() for build in BUILDS.values()]}
+
+    async def set_build(self, build: object) -> Build:
+        """Serve ``build`` from now on and tell every connected page to reload itself onto it, as the real site
+        does when a new build ships (a page keeps its URL, its page id and its credentials across the reload).
+        BadInput for a build not in the catalogue; switching to the build already served reloads nothing."""
+        try:
+            chosen = build_checked(build)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+        if chosen.build == self.build:
+            log.info("build %s is already served: no page reloads", chosen.build)
+            return chosen
+        previous, self.build = self.build, chosen.build
+        pages = list(self.pages.values())
+        log.info("build switched from %s to %s (%s): telling %d connected pages to reload", previous, chosen.build,
+                 chosen.description, len(pages))  # fmt: skip
+        for page in pages:
+            await send(page, {"type": "reload", "build": chosen.build})
+        return chosen
 
     # --- the page's side ---------------------------------------------------------------------------------
 
@@ -189,6 +217,7 @@ class Hub:
             )
             self.prune()
             self.qrs[qr.qr] = page.qr = qr
+            self.qrs_shown += 1
             await send(page, {"type": "qr", "ref": ref, "qr_count": qr_count, "expires_in": lifetime})
             await asyncio.sleep(lifetime)
             if qr.status is QrStatus.LIVE:

@@ -104,8 +104,17 @@ class PhoneClient:
         return await self._call("POST", "/phone/api/link-with-code", body)
 
     async def stats(self) -> dict[str, Any]:
-        """``{"double_connections": n, ...}`` (simulator/hub.py ``Hub.stats``)."""
+        """``{"double_connections": n, "qrs_shown": n, ...}`` (simulator/hub.py ``Hub.stats``)."""
         return await self._call("GET", "/phone/api/stats")
+
+    async def build(self) -> dict[str, Any]:
+        """The WhatsApp Web build served now and the catalogue: ``{"build", "builds": [{"build", "description"}]}``."""
+        return await self._call("GET", "/phone/api/build")
+
+    async def set_build(self, build: str) -> dict[str, Any]:
+        """Serve ``build`` from now on (every connected page reloads onto it); the same shape as ``build()``.
+        An unknown build raises ``PhoneError(400, ...)``."""
+        return await self._call("POST", "/phone/api/build", {"build": build})
 
     async def devices(self) -> list[dict[str, Any]]:
         return (await self._call("GET", "/phone/api/devices"))["devices"]
@@ -140,16 +149,25 @@ class RunningSimulator(PhoneClient):
 
 @contextlib.asynccontextmanager
 async def running_simulator(
-    profile: str = "instant", *, host: str = "127.0.0.1", port: int = 0, **overrides: Any
+    profile: str = "instant",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    version: str | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[RunningSimulator]:
     """A simulator in this process on a free port (or ``port``), stopped on exit.
 
-    ``overrides`` are SimulatorConfig fields (timings, ``data_dir``...). Without ``data_dir`` the linked
+    ``version`` is the WhatsApp Web build served at start (simulator/builds.py; today's if None; an unknown one
+    raises ValueError); ``set_build`` switches it later. ``overrides`` are SimulatorConfig fields (timings,
+    ``data_dir``...). Without ``data_dir`` the linked
     devices live in a temporary directory removed on exit; pass one to keep them across restarts.
     """
     with contextlib.ExitStack() as stack:
         if overrides.get("data_dir") is None:
             overrides["data_dir"] = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="simulator-")))
+        if version is not None:
+            overrides["version"] = version
         config = make_config(profile=profile, **overrides)
         app = create_app(config)
         runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)

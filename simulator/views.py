@@ -33,6 +33,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/phone/api/link-with-code", phone_link_with_code)
     app.router.add_get("/phone/api/devices", phone_devices)
     app.router.add_get("/phone/api/stats", phone_stats)
+    app.router.add_get("/phone/api/build", phone_build)
+    app.router.add_post("/phone/api/build", phone_set_build)
     app.router.add_post("/phone/api/devices/{device_id}/{action}", phone_device_action)
     app.router.add_static("/static/", STATIC)
 
@@ -41,8 +43,10 @@ def setup_routes(app: web.Application) -> None:
 
 
 async def page(request: web.Request) -> web.Response:
-    """The page, with this load's settings injected (boot delay drawn from the profile)."""
-    settings = json.dumps(request.app[CONFIG].page_settings()).replace("</", "<\\/")
+    """The page, with this load's settings injected (boot delay drawn from the profile; the build served now and
+    its layout, so that this HTML keeps running this build whenever it is loaded again)."""
+    settings = request.app[CONFIG].page_settings(build=request.app[HUB].build)
+    settings = json.dumps(settings).replace("</", "<\\/")
     html = (STATIC / "index.html").read_text().replace("__SETTINGS__", settings)
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
@@ -153,8 +157,24 @@ async def phone_devices(request: web.Request) -> web.Response:
 
 async def phone_stats(request: web.Request) -> web.Response:
     """``double_connections``: how many times one login was connected on two pages at once (never, in a sound
-    deployment of workers), in total and per device."""
+    deployment of workers), in total and per device; ``qrs_shown``: the QR codes (refs) shown since start."""
     return web.json_response(request.app[HUB].stats())
+
+
+async def phone_build(request: web.Request) -> web.Response:
+    """The WhatsApp Web build served now and the catalogue: ``{"build", "builds": [{"build", "description"}]}``."""
+    return web.json_response(request.app[HUB].builds())
+
+
+async def phone_set_build(request: web.Request) -> web.Response:
+    """Serve another build (``{"build": "..."}``): every connected page reloads onto it."""
+    hub = request.app[HUB]
+    try:
+        body = await _json_object(request)
+        await hub.set_build(body.get("build"))
+    except PhoneError as error:
+        return _error(error.status, error.message)
+    return web.json_response(hub.builds())
 
 
 async def phone_device_action(request: web.Request) -> web.Response:

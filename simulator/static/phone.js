@@ -89,8 +89,23 @@
     $("#no-qrs").hidden = qrs.length > 0;
   }
 
+  // The WhatsApp Web build served now (docs/simulator.md, "Builds"); switching it reloads every connected page.
+  function showBuild({ build, builds }) {
+    const select = $("#build");
+    if (select.options.length !== builds.length) {
+      select.replaceChildren(...builds.map((b) => new Option(b.build, b.build)));
+    }
+    if (document.activeElement !== select) select.value = build;
+    $("#build-description").textContent = `serving ${build}: ${(builds.find((b) => b.build === build) || {}).description || ""}`;
+  }
+
   async function refresh() {
-    const [{ qrs }, { devices }] = await Promise.all([call("GET", "/phone/api/qrs"), call("GET", "/phone/api/devices")]);
+    const [{ qrs }, { devices }, builds] = await Promise.all([
+      call("GET", "/phone/api/qrs"),
+      call("GET", "/phone/api/devices"),
+      call("GET", "/phone/api/build"),
+    ]);
+    showBuild(builds);
     showQrs(qrs);
     const deviceRows = $("#devices");
     deviceRows.replaceChildren();
@@ -109,6 +124,11 @@
       }
     }
   }
+
+  $("#build-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act("Switch build", call("POST", "/phone/api/build", { build: $("#build").value }));
+  });
 
   $("#code-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -220,6 +220,22 @@
     WAWebCallCollection: Object.assign(CallCollection, { CallCollection }),
   };
 
+  // The build's layout (settings.layout, injected with the build's version by the server; simulator/builds.py):
+  // modules renamed, then members that became native async functions (named by the build's module names).
+  // Only this page's HTML decides it, so an HTML saved from one build keeps running that build.
+  const layout = settings.layout || { renamed_modules: {}, async_members: [] };
+  for (const [todays, renamed] of Object.entries(layout.renamed_modules)) {
+    modules[renamed] = modules[todays];
+    delete modules[todays];
+  }
+  for (const path of layout.async_members) {
+    const [name, member] = path.split(".");
+    const sync = modules[name][member];
+    modules[name][member] = async function (...args) {
+      return sync.apply(this, args);
+    };
+  }
+
   Conn.serialize = () => ({
     ref: Conn.ref,
     pushname: Conn.pushname,
@@ -454,6 +470,11 @@
         break;
       case "logout":
         await leave(message.source === "phone" ? "logout_from_bridge" : "logout");
+        break;
+      case "reload":
+        // a new build ships: reload onto it, keeping the URL (and the page id and credentials in storage)
+        page.navigating = true;
+        location.reload();
         break;
       default:
         console.warn("unknown message", message);

@@ -32,7 +32,9 @@ RECORDER_JS = """
     const record = (kind, data) => window.recordSimulatorEvent(kind, { ...data, at: Date.now() / 1000 });
     const Socket = window.require("WAWebSocketModel").Socket;
     const Conn = window.require("WAWebConnModel").Conn;
-    const Cmd = window.require("WAWebCmd").Cmd;
+    const Cmd = (() => {  // WAWebCmd, renamed WAWebCommandBus in a changed build (simulator/builds.py)
+      try { return window.require("WAWebCmd").Cmd; } catch (e) { return window.require("WAWebCommandBus").Cmd; }
+    })();
     const Me = window.require("WAWebUserPrefsMeUser");
     const offline = window.require("WAWebOfflineHandler").OfflineMessageHandler;
     const who = () => ({
