@@ -109,7 +109,7 @@ def page_change_report(
 @transaction.atomic
 def incident_close(*, incident_id: int, by: str = "") -> Incident | None:
     """Close the incident (a clean boot, or staff); None if it was closed already. Its workspaces' banners go."""
-    incident = Incident.objects.select_for_update().filter(pk=incident_id, closed_at__isnull=True).first()
+    incident = Incident.objects.select_for_update(no_key=True).filter(pk=incident_id, closed_at__isnull=True).first()
     if incident is None:
         return None
     incident.closed_at = timezone.now()
