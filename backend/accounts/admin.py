@@ -55,7 +55,7 @@ class StatusChangeInline(admin.TabularInline):
     model = AccountStatusChange
     extra = 0
     can_delete = False
-    readonly_fields = ["status", "reason", "event_id", "at"]
+    readonly_fields = ["status", "reason", "event_id", "at", "proxy", "whatsapp_web_build"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -68,7 +68,7 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
 
     list_display = [
         "id", "phone_number", "push_name", "workspace", "status", "is_primary", "worker", "lease_epoch", "moving",
-        "deleted_at",
+        "whatsapp_web_build", "deleted_at",
     ]  # fmt: skip
     list_filter = [
         "status", "is_primary", "moving", "workspace", "worker", ("deleted_at", admin.EmptyFieldListFilter)
@@ -112,6 +112,6 @@ class WhatsAppAccountAdmin(admin.ModelAdmin):
 
 @admin.register(AccountStatusChange)
 class AccountStatusChangeAdmin(admin.ModelAdmin):
-    list_display = ["account", "status", "reason", "at"]
+    list_display = ["account", "status", "reason", "whatsapp_web_build", "at"]
     list_filter = ["status"]
     search_fields = ["account__phone_number", "account__session_id", "reason"]

@@ -16,3 +16,14 @@ class AccountStateConflict(ServiceError):
 
 class WorkerUnavailable(ServiceError):
     code = "worker_unavailable"
+
+
+class WhatsAppWebChanged(ServiceError):
+    """An incident is open (backend/incidents/): WhatsApp Web changed, a new session could not work. The API answers
+    409 with the incident's id; nothing is started, nothing charged."""
+
+    code = "whatsapp_web_changed"
+
+    def __init__(self, message: str, *, incident_id: int) -> None:
+        super().__init__(message)
+        self.incident_id = incident_id

@@ -102,6 +102,7 @@ RESTARTABLE_REASONS = (
     DisconnectReason.BROWSER_CRASHED,
     DisconnectReason.CONNECTION_LOST,
     *PROXY_REASONS,  # a linked session's proxy failed its check: its worker retries it with backoff, no QR
+    DisconnectReason.PAGE_CHANGED,  # WhatsApp Web changed: its worker retries it with backoff until a build passes
 )
 
 
@@ -157,6 +158,8 @@ class WhatsAppAccount(models.Model):
     connected_at = models.DateTimeField(null=True, blank=True)
     # The proxy (host:port; "" direct) its session was last started with (backend/egress/): the timeline's rows say it.
     proxy_address = models.CharField(max_length=270, blank=True, default="")
+    # The WhatsApp Web build its session's page last booted clean on (``session_booted``; backend/incidents/).
+    whatsapp_web_build = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -230,7 +233,12 @@ class WhatsAppAccount(models.Model):
         self.status_reason = reason
         self.status_changed_at = timezone.now()
         AccountStatusChange.objects.create(
-            account=self, status=status, reason=reason, event_id=event_id, proxy=self.proxy_address
+            account=self,
+            status=status,
+            reason=reason,
+            event_id=event_id,
+            proxy=self.proxy_address,
+            whatsapp_web_build=self.whatsapp_web_build,
         )
         log.info("session %s: %s %s", self.session_id, status, reason)
         return True
@@ -258,6 +266,9 @@ class AccountStatusChange(models.Model):
     event_id = models.CharField(max_length=128, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
     proxy = models.CharField(max_length=270, blank=True, default="", help_text="The session's proxy, host:port.")
+    whatsapp_web_build = models.CharField(
+        max_length=64, blank=True, default="", help_text="The WhatsApp Web build its session ran."
+    )
     # A connect attempt (CREATED, RECONNECT) counts against the workspace's limits unless its proxy failed first.
     charged = models.BooleanField(default=True)
 

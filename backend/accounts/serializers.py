@@ -35,6 +35,10 @@ class AccountSerializer(serializers.ModelSerializer):
         "directly: the page names it, and the proxy a PROXY_UNREACHABLE or PROXY_AUTH_FAILED is about."
     )
 
+    whatsapp_web_build = serializers.SerializerMethodField(
+        help_text="The WhatsApp Web build its session's page last booted clean on, null before the first boot."
+    )
+
     class Meta:
         model = WhatsAppAccount
         fields = [
@@ -57,6 +61,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "moving",
             "reconnecting",
             "proxy",
+            "whatsapp_web_build",
             "connected_at",
             "created_at",
             "updated_at",
@@ -73,6 +78,9 @@ class AccountSerializer(serializers.ModelSerializer):
     def get_proxy(self, account: WhatsAppAccount) -> str | None:
         return account.proxy_address or None
 
+    def get_whatsapp_web_build(self, account: WhatsAppAccount) -> str | None:
+        return account.whatsapp_web_build or None
+
     def get_deleted(self, account: WhatsAppAccount) -> bool:
         return account.deleted_at is not None
 
@@ -80,5 +88,8 @@ class AccountSerializer(serializers.ModelSerializer):
 class StatusChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccountStatusChange
-        fields = ["status", "reason", "at", "proxy"]
-        extra_kwargs = {"proxy": {"help_text": 'The proxy its session used (host:port), "" for none.'}}
+        fields = ["status", "reason", "at", "proxy", "whatsapp_web_build"]
+        extra_kwargs = {
+            "proxy": {"help_text": 'The proxy its session used (host:port), "" for none.'},
+            "whatsapp_web_build": {"help_text": 'The WhatsApp Web build its session ran, "" when not known yet.'},
+        }

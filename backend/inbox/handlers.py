@@ -4,6 +4,7 @@ The inbox calls the one of the event's type once the event is verified, new, in 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -15,6 +16,7 @@ from backend.accounts.services.linking import (
     account_qr_update,
     account_sync_progress,
 )
+from backend.incidents.services import build_booted, page_change_report
 from shared.events import Event, EventType
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,15 @@ def _session_error(account: WhatsAppAccount, event: Event) -> None:
     account_fail(account_id=account.pk, reason=event.data["reason"], event_id=event.id)
 
 
+def _session_booted(account: WhatsAppAccount, event: Event) -> None:
+    build_booted(account=account, build=event.data["build"], at=dt.datetime.fromisoformat(event.occurred_at))
+
+
+def _session_page_changed(account: WhatsAppAccount, event: Event) -> None:
+    # The session itself ends by the session_disconnected PAGE_CHANGED that follows (account_disconnect).
+    page_change_report(account=account, build=event.data["build"], changes=event.data["changes"])
+
+
 SESSION_HANDLERS: dict[str, Callable[[WhatsAppAccount, Event], None]] = {
     EventType.QR_CODE_GENERATED: _qr_code_generated,
     EventType.SESSION_AUTHENTICATED: _session_authenticated,
@@ -64,4 +75,6 @@ SESSION_HANDLERS: dict[str, Callable[[WhatsAppAccount, Event], None]] = {
     EventType.SESSION_READY: _session_ready,
     EventType.SESSION_DISCONNECTED: _session_disconnected,
     EventType.SESSION_ERROR: _session_error,
+    EventType.SESSION_BOOTED: _session_booted,
+    EventType.SESSION_PAGE_CHANGED: _session_page_changed,
 }

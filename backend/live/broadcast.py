@@ -22,7 +22,13 @@ from channels.layers import get_channel_layer
 from channels_redis.core import RedisChannelLayer
 from django.db import transaction
 
-from backend.live.messages import MessageType, account_message, member_group, workspace_group
+from backend.live.messages import (
+    IncidentMessageType,
+    MessageType,
+    account_message,
+    member_group,
+    workspace_group,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +121,15 @@ def announce(account, *kinds: MessageType) -> None:
     workspace_id = account.workspace_id
     log.debug("announce %s for session %s", ",".join(kinds), account.session_id)
     transaction.on_commit(lambda: _send(workspace_id, messages), robust=True)
+
+
+def announce_incident(kind: IncidentMessageType, incident: dict[str, Any], workspace_ids: list[int]) -> None:
+    """Queue ``kind`` about ``incident`` (as ``incidents.selectors.incident_for_page`` gives it) to each of the
+    workspaces, for after the current transaction commits."""
+
+    def send() -> None:
+        for workspace_id in workspace_ids:
+            _send(workspace_id, [{"type": str(kind), "workspace_id": workspace_id, "incident": incident}])
+
+    if workspace_ids:
+        transaction.on_commit(send, robust=True)

@@ -29,6 +29,15 @@ class MessageType(enum.StrEnum):
     ACCOUNT_DELETED = "account_deleted"
 
 
+class IncidentMessageType(enum.StrEnum):
+    """An incident (backend/incidents/) that affects the workspace opened or closed: ``{"type", "workspace_id",
+    "incident": {"id", "kind", "build", "members", "detail", "opened_at", "closed_at"}}``; the page shows or
+    hides its banner."""
+
+    INCIDENT_OPENED = "incident_opened"
+    INCIDENT_CLOSED = "incident_closed"
+
+
 class MessageAccountSerializer(AccountSerializer):
     """The account in a message: its state as of the commit that sent it. The same fields as the API's
     account today (the page renders both with one function), in a class of its own so that the WebSocket's
@@ -44,6 +53,24 @@ class AccountMessageSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[t.value for t in MessageType])
     workspace_id = serializers.IntegerField()
     account = MessageAccountSerializer()
+
+
+class IncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    build = serializers.CharField()
+    members = serializers.CharField(help_text='The changes for people: "WAWebCmd missing module, ...".')
+    detail = serializers.CharField(help_text="The sentence the page shows.")
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class IncidentMessageSerializer(serializers.Serializer):
+    """An incident's message on the workspace's WebSocket."""
+
+    type = serializers.ChoiceField(choices=[t.value for t in IncidentMessageType])
+    workspace_id = serializers.IntegerField()
+    incident = IncidentSerializer()
 
 
 def workspace_group(workspace_id: int | str) -> str:
@@ -82,6 +109,7 @@ def account_message(kind: MessageType, account) -> dict[str, Any]:
             "moving": account.moving,
             "reconnecting": account.reconnecting,
             "proxy": account.proxy_address or None,
+            "whatsapp_web_build": account.whatsapp_web_build or None,
             "connected_at": _datetime(account.connected_at),
             "created_at": _datetime(account.created_at),
             "updated_at": _datetime(account.updated_at),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.fleet",
     "backend.egress",
+    "backend.incidents",
     "backend.inbox",
     "backend.live",
     "backend.web",

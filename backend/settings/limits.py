@@ -36,6 +36,10 @@ WORKERS_CHECK_INTERVAL_S = env_int("WORKERS_CHECK_INTERVAL_S", 2, minimum=1, max
 WORKER_REQUEST_TIMEOUT_S = env_int("WORKER_REQUEST_TIMEOUT_S", 10, minimum=1)
 # How often each WebSocket renews its group memberships on Redis (a lost one closes it: backend/live/consumers.py).
 WEBSOCKET_MEMBERSHIP_CHECK_S = env_int("WEBSOCKET_MEMBERSHIP_CHECK_S", 5, minimum=1, maximum=3600)
+# When WhatsApp Web changes (docs/operations.md): reports of the same changes from at least INCIDENT_MIN_WORKSPACES
+# workspaces within INCIDENT_WINDOW_S open one incident (Connect paused until a session boots clean again).
+INCIDENT_WINDOW_S = env_int("INCIDENT_WINDOW_S", 300, minimum=10, maximum=86400)
+INCIDENT_MIN_WORKSPACES = env_int("INCIDENT_MIN_WORKSPACES", 2, minimum=1)
 if os.environ.get("DEFAULT_WORKER_URL"):
     raise ImproperlyConfigured(
         "DEFAULT_WORKER_URL is gone: an operator registers each worker (manage.py worker_register NAME --url URL "

@@ -21,6 +21,7 @@ from backend.accounts.models import (
 from backend.accounts.reasons import DELETED_PREFIX
 from backend.accounts.serializers import AccountSerializer
 from backend.inbox.selectors import sessions_first_events, sessions_last_event
+from backend.incidents.selectors import incident_for_page, workspace_open_incidents
 from shared.events import EventType
 
 STATUS_LABELS = {
@@ -60,10 +61,12 @@ def _step(step: str, label: str, at: dt.datetime) -> dict[str, str]:
     return {"step": step, "label": label, "at": at.isoformat()}
 
 
-def _status_step(status: str, reason: str, at: dt.datetime, proxy: str = "") -> dict[str, str]:
+def _status_step(status: str, reason: str, at: dt.datetime, proxy: str = "", build: str = "") -> dict[str, str]:
     step = _status_label(status, reason, at)
     if proxy:
         step["proxy"] = proxy  # the session's proxy (host:port), shown as "via ..."
+    if build:
+        step["build"] = build  # the WhatsApp Web build its session ran (shown where it changed)
     return step
 
 
@@ -99,10 +102,11 @@ def _timelines(accounts: list[WhatsAppAccount]) -> dict[int, list[dict[str, str]
         firsts[session_id].append((event_type, first))
     timelines: dict[int, list[dict[str, str]]] = defaultdict(list)
     for account in accounts:
-        steps = [
-            (change.at, _status_step(change.status, change.reason, change.at, change.proxy))
-            for change in account.status_changes.all()
-        ]
+        steps, build = [], ""
+        for change in account.status_changes.all():
+            shown = change.whatsapp_web_build if change.whatsapp_web_build != build else ""
+            build = change.whatsapp_web_build or build
+            steps.append((change.at, _status_step(change.status, change.reason, change.at, change.proxy, shown)))
         for event_type, at in firsts.get(account.session_id, []):
             steps.append((at, _step(*EVENT_STEPS[event_type], at)))
         steps.sort(key=lambda pair: pair[0])
@@ -148,3 +152,8 @@ def page_accounts(*, workspace_id: int) -> list[dict[str, Any]]:
         rows.append(row)
     rows.sort(key=lambda row: (not row["is_primary"], row["created_at"], row["id"]))
     return rows
+
+
+def page_incidents(*, workspace_id: int) -> list[dict[str, Any]]:
+    """The open incidents that affect the workspace, as its banner shows them (WhatsApp Web changed)."""
+    return [incident_for_page(incident) for incident in workspace_open_incidents(workspace_id=workspace_id)]

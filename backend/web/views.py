@@ -31,6 +31,7 @@ def whatsapp_accounts(request: HttpRequest) -> HttpResponse:
         return render(request, "web/no_workspace.html", status=200)
     workspace = membership.workspace
     accounts = pages.page_accounts(workspace_id=workspace.pk)
+    incidents = pages.page_incidents(workspace_id=workspace.pk)
     proxy = workspace_proxy(workspace_id=workspace.pk) if membership.can_manage else None
     proxy = proxy and {"url": proxy.server, "username": proxy.username, "has_password": proxy.has_password}
     config = {
@@ -42,6 +43,7 @@ def whatsapp_accounts(request: HttpRequest) -> HttpResponse:
         "state_url": reverse("web:whatsapp-accounts-state"),
         "accounts": accounts,
         "proxy": proxy,
+        "incidents": incidents,
     }
     context = {
         "workspace": workspace,
@@ -50,6 +52,7 @@ def whatsapp_accounts(request: HttpRequest) -> HttpResponse:
         "accounts": accounts,
         "page_config": config,
         "proxy": proxy,
+        "incidents": incidents,
     }
     return render(request, "web/whatsapp_accounts.html", context)
 

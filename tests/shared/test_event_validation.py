@@ -19,6 +19,11 @@ VALID_DATA = {
     },
     EventType.SESSION_DISCONNECTED: {"reason": "LOGOUT"},
     EventType.SESSION_ERROR: {"reason": "PAGE_TIMEOUT", "detail": "waited 30 s for the page"},
+    EventType.SESSION_BOOTED: {"build": "2.3000.1012345678"},
+    EventType.SESSION_PAGE_CHANGED: {
+        "build": "2.3000.1012345679",
+        "changes": [{"module": "WAWebCmd", "member": "", "expected": "object", "found": "missing module"}],
+    },
     EventType.WORKER_HEARTBEAT: {"base_url": "http://127.0.0.1:8001", "capacity": 50, "sessions": {"wa_1": "READY"}},
 }
 

@@ -16,6 +16,7 @@ from django.test import Client
         "js/timeline.js",
         "js/announcer.js",
         "js/proxy_settings.js",
+        "js/incident_banner.js",
     ],
 )
 def test_each_module_is_served_as_javascript(client, path):

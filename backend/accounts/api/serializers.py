@@ -40,6 +40,12 @@ class LimitReachedSerializer(ErrorSerializer):
     frees_at = serializers.DateTimeField(allow_null=True)
 
 
+class WhatsAppWebChangedSerializer(ErrorSerializer):
+    """409: ``error`` is "whatsapp_web_changed" (or "conflict"); ``detail`` names the build and the changed members."""
+
+    incident_id = serializers.IntegerField(required=False, help_text="The open incident (whatsapp_web_changed).")
+
+
 class PairingCodeRequestSerializer(serializers.Serializer):
     phone_number = serializers.CharField(
         allow_blank=True,  # said by validate_phone_number, with what to enter

@@ -29,9 +29,10 @@ from backend.accounts.api.serializers import (
     LimitReachedSerializer,
     PairingCodeRequestSerializer,
     PairingCodeSerializer,
+    WhatsAppWebChangedSerializer,
     WorkspaceSerializer,
 )
-from backend.accounts.errors import NoWorkerAvailable, ServiceError, WorkerUnavailable
+from backend.accounts.errors import NoWorkerAvailable, ServiceError, WhatsAppWebChanged, WorkerUnavailable
 from backend.accounts.models import Membership, WhatsAppAccount
 from backend.accounts.services.connects import account_cancel, account_create, account_reconnect
 from backend.accounts.services.endings import account_delete, account_logout
@@ -57,6 +58,8 @@ def _account(request: Request, account_id: int, *, manage: bool = False) -> What
 def _service_error(exc: ServiceError, request: Request) -> Response:
     if isinstance(exc, LimitReached):
         return _limit_reached(exc, staff=request.user.is_staff)
+    if isinstance(exc, WhatsAppWebChanged):
+        return Response({"error": exc.code, "detail": str(exc), "incident_id": exc.incident_id}, status=409)
     unavailable = isinstance(exc, NoWorkerAvailable | WorkerUnavailable)
     code = status.HTTP_503_SERVICE_UNAVAILABLE if unavailable else 409
     return Response({"error": exc.code, "detail": str(exc)}, status=code)
@@ -81,6 +84,12 @@ def _limit_reached(exc: LimitReached, *, staff: bool) -> Response:
         response["Retry-After"] = str(exc.retry_after)
     return response
 
+
+WHATSAPP_WEB_CHANGED = OpenApiResponse(
+    WhatsAppWebChangedSerializer,
+    description="whatsapp_web_changed: an incident is open (WhatsApp Web changed); no session is started, nothing "
+    "charged. Also conflict (the account's state does not allow it).",
+)
 
 LIMIT_REACHED = OpenApiResponse(
     LimitReachedSerializer,
@@ -131,6 +140,7 @@ class WorkspaceAccountsView(APIView):
         request=None,
         responses={
             201: AccountSerializer,
+            409: WHATSAPP_WEB_CHANGED,
             429: LIMIT_REACHED,
             503: OpenApiResponse(ErrorSerializer, description="no worker"),
         },
@@ -195,7 +205,7 @@ class AccountSetPrimaryView(_AccountActionView):
 
 @extend_schema(
     request=None,
-    responses={200: AccountSerializer, 409: ErrorSerializer, 429: LIMIT_REACHED, 503: ErrorSerializer},
+    responses={200: AccountSerializer, 409: WHATSAPP_WEB_CHANGED, 429: LIMIT_REACHED, 503: ErrorSerializer},
     summary="A new session with a new QR for an account that is not linked (a connect attempt)",
 )
 class AccountReconnectView(_AccountActionView):

@@ -1,7 +1,8 @@
 """Connect attempts: "Connect WhatsApp" (a new account), Reconnect (a new session for an account that is not
 linked), Cancel (the dialog closed before the scan), and the expiry of a QR nobody scanned. Each new session is
 placed on a worker (``backend.fleet.services.placement.worker_pick``) under a new lease, counted against the
-workspace's limits (``limits.workspace_check_connect``), and started there once the transaction commits.
+workspace's limits (``limits.workspace_check_connect``), and started there once the transaction commits. None
+is started while an incident is open (WhatsApp Web changed: backend/incidents/).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backend.accounts.errors import AccountStateConflict, NoWorkerAvailable
+from backend.accounts.errors import AccountStateConflict, NoWorkerAvailable, WhatsAppWebChanged
 from backend.accounts.models import (
     ENDED_STATUSES,
     LINKED_STATUSES,
@@ -31,6 +32,7 @@ from backend.egress.selectors import account_proxy_address
 from backend.fleet.commands import session_start_after_commit, session_stop_after_commit
 from backend.fleet.services.auth_state import auth_state_wipe
 from backend.fleet.services.placement import worker_pick
+from backend.incidents.selectors import incident_open
 from backend.live.broadcast import announce
 from backend.live.messages import MessageType
 from shared.events import DisconnectReason
@@ -42,10 +44,19 @@ def new_session_id() -> str:
     return f"wa_{uuid.uuid4().hex}"
 
 
+def _check_whatsapp_web() -> None:
+    """Raise WhatsAppWebChanged while an incident is open: a new session would fail the same way."""
+    incident = incident_open()
+    if incident is not None:
+        log.info("connect refused: incident %s is open (WhatsApp Web build %s)", incident.pk, incident.build)
+        raise WhatsAppWebChanged(incident.detail, incident_id=incident.pk)
+
+
 @transaction.atomic
 def account_create(*, workspace_id: int) -> WhatsAppAccount:
     """ "Connect WhatsApp": a new account waiting for its QR, on the worker with the most free capacity, if the
     workspace's limits allow it (limits.LimitReached otherwise)."""
+    _check_whatsapp_web()
     # The workspace row locked until the account is recorded: two connects at a limit are counted one after the
     # other, so exactly one of them takes the last slot.
     workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
@@ -97,6 +108,7 @@ def account_reconnect(*, account_id: int) -> WhatsAppAccount:
         raise AccountStateConflict("the account is deleted")
     if account.status in LINKED_STATUSES:
         raise AccountStateConflict(f"the account is {account.status}; log it out first")
+    _check_whatsapp_web()
     workspace_check_connect(workspace=workspace, new_account=False)  # a new QR session: a connect attempt
     worker = worker_pick(workspace_id=account.workspace_id)
     if worker is None:

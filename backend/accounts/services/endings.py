@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 # A worker's disconnect reasons that mean the link with the phone is gone (a new QR is needed).
 LOGGED_OUT_REASONS = frozenset({DisconnectReason.LOGOUT, DisconnectReason.UNPAIRED})
+# The session could not run through no fault of the attempt (its proxy failed its check, WhatsApp Web's page
+# changed): a new attempt fails, kept in the list to say why and not charged; a linked session keeps its lease.
+NOT_THE_ATTEMPTS_FAULT = frozenset({*PROXY_REASONS, DisconnectReason.PAGE_CHANGED})
 
 
 def account_soft_delete(*, account: WhatsAppAccount, reason: str) -> None:
@@ -44,7 +47,11 @@ def account_soft_delete(*, account: WhatsAppAccount, reason: str) -> None:
     account.clear_qr()
     auth_state_wipe(account=account)
     AccountStatusChange.objects.create(
-        account=account, status=account.status, reason=StatusReason.deleted(reason), proxy=account.proxy_address
+        account=account,
+        status=account.status,
+        reason=StatusReason.deleted(reason),
+        proxy=account.proxy_address,
+        whatsapp_web_build=account.whatsapp_web_build,
     )
     account.save()
     log.info("session %s: deleted (%s)", account.session_id, reason)
@@ -58,28 +65,29 @@ def account_disconnect(*, account_id: int, reason: str, event_id: str = "") -> W
     nobody scanned, the dialog or the tab showing it is gone or shows "expired"); a proxy that failed its check
     (PROXY_REASONS) before any link: failed and kept in the list to say why, the attempt not charged against the
     workspace's limits, and of a linked session: disconnected, its lease kept (its worker retries it, no QR);
+    PAGE_CHANGED (WhatsApp Web's page lacks what the worker needs) likewise;
     STOPPED of a failed or logged-out account: no change; anything else: disconnected, keeping the primary flag."""
     workspace, account = account_lock(account_id=account_id)
     if account.is_deleted:
         return account
     if reason == DisconnectReason.STOPPED and account.status in ENDED_STATUSES:
         return account  # the worker confirms a stop the backend asked for: the account keeps its status
-    if reason in PROXY_REASONS and account.status in ENDED_STATUSES:
+    if reason in NOT_THE_ATTEMPTS_FAULT and account.status in ENDED_STATUSES:
         return account  # a late report of an attempt that already ended: it must not run again
     kinds: list[str] = []
     if reason in LOGGED_OUT_REASONS:
         status = AccountStatus.LOGGED_OUT
     elif reason == DisconnectReason.QR_EXPIRED and account.status == AccountStatus.QR_SCANNING:
         status = AccountStatus.FAILED
-    elif reason in PROXY_REASONS and account.status == AccountStatus.QR_SCANNING:
-        status = AccountStatus.FAILED  # a new attempt: its worker ended it; Reconnect once the proxy is fixed
-        attempt_refund(account=account)
+    elif reason in NOT_THE_ATTEMPTS_FAULT and account.status == AccountStatus.QR_SCANNING:
+        status = AccountStatus.FAILED  # a new attempt: its worker ended it; Reconnect once the cause is fixed
+        attempt_refund(account=account, why=reason)
     else:
         status = AccountStatus.DISCONNECTED
     account.clear_qr()
     if account.set_status(status, reason, event_id=event_id):
         kinds.append(MessageType.STATUS_CHANGED)
-    if status == AccountStatus.FAILED and account.phone_number is None and reason not in PROXY_REASONS:
+    if status == AccountStatus.FAILED and account.phone_number is None and reason not in NOT_THE_ATTEMPTS_FAULT:
         # An attempt nobody scanned: it leaves the list (the timeline keeps it).
         account_soft_delete(account=account, reason=reason)
         return account

@@ -5,7 +5,8 @@ A connect attempt is a new QR session a user asked for: "Connect WhatsApp" (a ne
 ``qr_scanning`` with the reason CREATED or RECONNECT. Those rows are the count: they are in the database, so
 every backend process agrees, and they stay when an attempt is cancelled or its account deleted (a cancelled
 attempt still cost a browser page). An attempt whose proxy failed its check before the page opened is not charged
-(``attempt_refund``: its row's ``charged`` is cleared): no QR was shown, the fault is the proxy's. Windows
+(``attempt_refund``: its row's ``charged`` is cleared): no QR was shown, the fault is the proxy's; so is one whose
+page WhatsApp Web changed (PAGE_CHANGED), and no attempt is started at all while an incident is open. Windows
 slide: an attempt counts for the hour (day) after it was made.
 
 The check runs with the workspace row locked by the caller, in the transaction that then records the attempt:
@@ -105,16 +106,16 @@ def _attempts_frees_at(
     return recent[len(recent) - limit] + window
 
 
-def attempt_refund(*, account: WhatsAppAccount) -> None:
+def attempt_refund(*, account: WhatsAppAccount, why: str = "its proxy failed") -> None:
     """The account's latest connect attempt no longer counts against its workspace's limits (its proxy failed
-    before any QR was shown)."""
+    before any QR was shown, or WhatsApp Web's page changed)."""
     attempts = AccountStatusChange.objects.filter(
         account=account, status=AccountStatus.QR_SCANNING, reason__in=ATTEMPT_REASONS
     )
     latest = attempts.order_by("-at", "-id").values_list("pk", flat=True).first()
     if latest is not None:
         AccountStatusChange.objects.filter(pk=latest).update(charged=False)
-        log.info("session %s: its connect attempt is not charged (its proxy failed)", account.session_id)
+        log.info("session %s: its connect attempt is not charged (%s)", account.session_id, why)
 
 
 def workspace_check_connect(*, workspace: Workspace, new_account: bool, now: dt.datetime | None = None) -> None:

@@ -43,6 +43,7 @@ def _move(account: WhatsAppAccount, *, target: WorkerNode, why: str) -> None:
         status=account.status,
         reason=f"{StatusReason.MOVING} {source}->{target.id}"[:64],
         proxy=account.proxy_address,
+        whatsapp_web_build=account.whatsapp_web_build,
     )
     log.warning("session %s: moving from worker %s to %s (%s, epoch %s)", account.session_id, source, target.id, why,
                 account.lease_epoch)  # fmt: skip

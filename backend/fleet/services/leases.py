@@ -23,6 +23,7 @@ from backend.accounts.models import WhatsAppAccount
 from backend.egress.selectors import accounts_proxies
 from backend.egress.services import account_proxy_remember
 from backend.fleet.models import SessionAuthState, WorkerNode
+from backend.incidents.selectors import whatsapp_web_pin
 
 
 def worker_leases(*, worker_id: str) -> dict[str, Any]:
@@ -30,7 +31,8 @@ def worker_leases(*, worker_id: str) -> dict[str, Any]:
     epoch, workspace, whether the backend has its auth state (``restore``), how long it still runs from now
     (``expires_in_ms``: until SESSION_LEASE_TTL_S after the later of its grant and the worker's last heartbeat) and,
     when it has one, the proxy its browser goes through (``proxy``, backend/egress/; a session the answer starts or
-    restarts uses it). A proxy that changed since the session's last start is remembered for its timeline."""
+    restarts uses it). A proxy that changed since the session's last start is remembered for its timeline. When an
+    operator pinned a WhatsApp Web build (backend/incidents/), ``whatsapp_web_pin`` names it."""
     now = timezone.now()
     heartbeat = WorkerNode.objects.filter(pk=worker_id).values_list("last_heartbeat_at", flat=True).first()
     renewed_until = heartbeat + dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S) if heartbeat else now
@@ -57,4 +59,8 @@ def worker_leases(*, worker_id: str) -> dict[str, Any]:
             leases[session_id]["proxy"] = proxy.to_wire()
         if (proxy.address if proxy else "") != remembered:
             account_proxy_remember(account_id=account_id, session_id=session_id, address=proxy.address if proxy else "")
-    return {"lease_ttl_s": settings.SESSION_LEASE_TTL_S, "leases": leases}
+    answer: dict[str, Any] = {"lease_ttl_s": settings.SESSION_LEASE_TTL_S, "leases": leases}
+    pin = whatsapp_web_pin()
+    if pin:
+        answer["whatsapp_web_pin"] = pin  # the build its sessions load instead of the live page
+    return answer

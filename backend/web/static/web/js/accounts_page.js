@@ -7,6 +7,7 @@ import { LiveUpdates } from "./live.js";
 import { ProxySettings } from "./proxy_settings.js";
 import { displayPhone } from "./phone.js";
 import { ConnectPanel, FAILURE_MESSAGES, LINKING_TEXT, failureMessage, showSyncProgress } from "./qr_panel.js";
+import { IncidentBanner } from "./incident_banner.js";
 import { renderTimeline } from "./timeline.js";
 
 const STATUS_LABELS = {
@@ -120,7 +121,9 @@ export function renderAccountCard(account, { canManage, pending }) {
   detail(details, account.status === "connected" ? "Connected since" : "Last connected", formatTime(account.connected_at));
   detail(details, "Last seen", formatTime(account.last_seen_at));
   detail(details, "Proxy", account.proxy);
-  const proxyFailed = String(account.status_reason || "").startsWith("PROXY_");
+  detail(details, "WhatsApp Web", account.whatsapp_web_build);
+  const reason = String(account.status_reason || "");
+  const proxyFailed = reason.startsWith("PROXY_") || reason === "PAGE_CHANGED"; // said even while it retries
   if (account.status_reason && STOPPED_STATUSES.includes(account.status) && (!account.reconnecting || proxyFailed)) {
     detail(details, "Reason", failureMessage(account.status_reason, account));
   }
@@ -164,6 +167,7 @@ class AccountsPage {
     this.mode = document.getElementById("live-mode");
     this.announcer = new Announcer({ status: document.getElementById("live-status"), alert: document.getElementById("page-alert") });
     this.connectButton = document.getElementById("connect-button");
+    this.banner = new IncidentBanner(document.getElementById("incident-banner"), config.incidents || []);
     this.confirmDialog = document.getElementById("confirm-dialog");
     this.panel = new ConnectPanel({
       dialog: document.getElementById("connect-dialog"),
@@ -335,6 +339,10 @@ class AccountsPage {
   // fetch the page's full view of the accounts (timeline, last seen) to stay exact. A new QR comes as its
   // string: its SVG is fetched from the API at once (fetchQrSvg).
   onMessage(message) {
+    if (message.incident) {
+      this.banner.apply(message.type, message.incident);
+      return;
+    }
     const account = message.account;
     if (account && account.id !== undefined) {
       const id = String(account.id);
@@ -430,7 +438,8 @@ class AccountsPage {
   // A Connect or Reconnect the server refused: a limit is said on the page (no dialog opens, or the open one
   // shows it); anything else in the panel, with "Try again".
   refused(error, { accountId = null } = {}) {
-    if (error.status === 429 && !this.panel.isOpen) {
+    // A limit, or WhatsApp Web changed (an incident is open: no session could work): said on the page.
+    if ((error.status === 429 || error.code === "whatsapp_web_changed") && !this.panel.isOpen) {
       this.announcer.error(error.message);
       return;
     }

@@ -45,6 +45,9 @@ export const FAILURE_MESSAGES = {
     "The proxy {proxy} did not answer. The session retries by itself and comes back without a new scan once the proxy answers; check it in Settings → Proxy.",
   PROXY_AUTH_FAILED_RETRYING:
     "The proxy {proxy} refused the username and password. The session retries by itself and comes back without a new scan once they are accepted; correct them in Settings → Proxy.",
+  PAGE_CHANGED: "WhatsApp Web changed and this connection could not start. No attempt was counted; try again once the notice above is gone.",
+  PAGE_CHANGED_RETRYING:
+    "WhatsApp Web changed. The session retries by itself and comes back without a new scan once it is fixed.",
 };
 
 // After the scan, until the phone number is known (the account is authenticated).

@@ -43,6 +43,12 @@ export function renderTimeline(steps, { formatTime }) {
       via.textContent = `via ${step.proxy}`;
       item.append(" ", via);
     }
+    if (step.build) {
+      const build = document.createElement("span");
+      build.className = "timeline-build";
+      build.textContent = `WhatsApp Web ${step.build}`;
+      item.append(" ", build);
+    }
     if (step.sincePrevious) {
       const delta = document.createElement("span");
       delta.className = "timeline-delta";
