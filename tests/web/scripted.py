@@ -48,6 +48,7 @@ def account(account_id: int, workspace_id: int, status: str = "qr_scanning", **f
         "moving": False,
         "reconnecting": False,
         "proxy": None,
+        "whatsapp_web_build": None,
         "connected_at": None,
         "created_at": now_iso(),
         "updated_at": now_iso(),
