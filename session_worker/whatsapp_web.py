@@ -27,8 +27,9 @@ docs/simulator.md "Members and their shapes" reduced to what this file uses. Sha
 native ``AsyncFunction``: bundled code may hide an async one, so only a native one fails it), ``async function``
 (any function: a plain one may return a promise). What a check finds instead: the shape it found, ``missing``
 (not there), ``missing module`` (``require`` threw or gave nothing), ``threw`` (reading the member threw). All the
-rows are checked at once and every mismatch is reported. A row may name fallback modules (``also``): it passes
-when one of them does (the QR reads ``getADVSecretKey`` from the first that has it); its change names the first.
+rows are checked at once and every mismatch is reported. ``getADVSecretKey`` is checked on its primary module,
+``WAWebUserPrefsMultiDevice`` (whatsapp-web.js reads it there, synchronously), though the QR still falls back to
+``WAWebAdvSignatureApi``: a page whose primary one changed is a changed page.
 """
 
 from __future__ import annotations
@@ -67,7 +68,6 @@ class Member:
     module: str
     path: str
     shape: str
-    also: tuple[str, ...] = ()  # modules tried in turn when ``module`` lacks it
 
 
 SURFACE: tuple[Member, ...] = (
@@ -83,7 +83,7 @@ SURFACE: tuple[Member, ...] = (
     Member("WABase64", "encodeB64", "sync function"),
     Member("WAWebSignalStoreApi", "waSignalStore.getRegistrationInfo", "function"),
     Member("WAWebUserPrefsInfoStore", "waNoiseInfo.get", "function"),
-    Member("WAWebUserPrefsMultiDevice", "getADVSecretKey", "sync function", also=("WAWebAdvSignatureApi",)),
+    Member("WAWebUserPrefsMultiDevice", "getADVSecretKey", "sync function"),  # the QR falls back to AdvSignatureApi
     Member("WAWebCompanionRegClientUtils", "DEVICE_PLATFORM", "value"),
     Member("WAWebUserPrefsMeUser", "getMaybeMePnUser", "sync function"),
     Member("WAWebAltDeviceLinkingApi", "setPairingType", "sync function"),
@@ -119,10 +119,9 @@ SURFACE_CHECK = r"""
     return null;
   };
   const changes = [];
-  for (const [module, member, expected, also] of surface) {
+  for (const [module, member, expected] of surface) {
     const found = find(module, member, expected);
-    if (found === null || also.some((other) => find(other, member, expected) === null)) continue;
-    changes.push({ module, member, expected, found });
+    if (found !== null) changes.push({ module, member, expected, found });
   }
   return changes;
 }
@@ -131,7 +130,7 @@ SURFACE_CHECK = r"""
 
 def surface_json() -> str:
     """:data:`SURFACE` as the page's check reads it."""
-    return json.dumps([[m.module, m.path, m.shape, list(m.also)] for m in SURFACE])
+    return json.dumps([[m.module, m.path, m.shape] for m in SURFACE])
 
 
 @dataclasses.dataclass(frozen=True)
