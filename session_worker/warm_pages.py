@@ -117,7 +117,8 @@ class WarmPagePool:
         self._task: asyncio.Task | None = None
         self._paused_until = 0.0
         self._change_pause = 0.0  # the pause after the last page that booted changed (0: none yet)
-        host.builds.listeners.append(self._pin_changed)
+        if host is not None:  # (a test's pool may have none)
+            host.builds.listeners.append(self._pin_changed)
 
     # -- what the worker asks of it ------------------------------------------------------------------------
 
@@ -163,7 +164,7 @@ class WarmPagePool:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, AttributeError):
             self.host.builds.listeners.remove(self._pin_changed)
         pages, self._pages = self._pages, []
         await asyncio.gather(*(warm.page.close() for warm in pages), return_exceptions=True)
