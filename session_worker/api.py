@@ -66,6 +66,7 @@ def _view(session: Session) -> dict:
         "phone_number": session.phone_number,
         "pushname": session.pushname,
         "platform": session.platform,
+        "build": session.build,
         "sequence": session.sequence,
         "epoch": session.epoch,
         "started_at": session.started_at,

@@ -19,13 +19,14 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 
+from session_worker.builds import Builds
+from session_worker.files import write_atomically
 from session_worker.metrics import Metrics
 from session_worker.settings import Layout, Settings
 from shared.proxy import SessionProxy
@@ -40,6 +41,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    # The worker serves WhatsApp Web's document itself (session_worker/page.py, a pinned build: builds.py), and
+    # Chromium takes a document it did not fetch for a public one: its Local Network Access checks would then
+    # refuse the page's sockets to a WhatsApp (the simulator) on a private or loopback address.
+    "--disable-features=LocalNetworkAccessChecks",
 ]
 # The worker closes Chromium itself on SIGTERM/SIGINT, after saving what it must; Playwright's driver must not
 # race it (supervisord's stopasgroup sends the signal to the driver too).
@@ -49,28 +54,12 @@ PROFILE_DIR = "profile"
 LINKED_MARKER = "linked"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` so that ``path`` holds either the old or the new content, and the new is on disk.
-    Readable by the worker's user alone: a session's storage state is its WhatsApp credentials."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 class BrowserHost:
     def __init__(self, *, settings: Settings, metrics: Metrics) -> None:
         self.settings = settings
         self.metrics = metrics
         self.root = settings.session_data_dir / "sessions"
+        self.builds = Builds(settings.session_data_dir / "builds")  # the known-good pages, and the pin
         self.launches = asyncio.Semaphore(settings.max_concurrent_launches)
         # Contexts opened from kept auth (a restore, a session moved here) show no QR: they have a bound of their
         # own, so that they never queue behind new sessions racing for their first QR (nor these behind them).

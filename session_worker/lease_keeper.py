@@ -1,6 +1,7 @@
 """The lease decisions (session_worker/leases.py) applied to this worker's sessions, through the manager.
 
-Each heartbeat's answer (session_worker/heartbeat.py) is followed: what it lists is started, renewed or
+Each heartbeat's answer (session_worker/heartbeat.py) is followed: its WhatsApp Web pin is kept
+(session_worker/builds.py), what it lists is started, renewed or
 released, a lease of an older epoch than one already seen is ignored, and the local auth of every session this
 worker no longer holds (not listed, not running) is wiped: a worker never keeps the credentials of a session that
 moved away. Every second, a session whose lease could not be renewed in time is fenced ("lease expired, stopping
@@ -44,6 +45,7 @@ class LeaseKeeper:
         except InvalidAnswer as exc:
             log.error("heartbeat answer without valid leases, ignored", extra={"detail": str(exc)})
             return
+        self.manager.host.builds.set_pin(parsed.pin)
         margin_s = self.manager.settings.lease_safety_margin_s
         book = self.manager.leases
         plan = plan_answer(

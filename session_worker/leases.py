@@ -31,6 +31,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from shared.payloads import BUILD_RE
 from shared.proxy import InvalidProxy, SessionProxy, proxy_from_wire
 
 
@@ -54,6 +55,7 @@ class Answer:
     """A heartbeat's answer: every lease this worker holds."""
 
     leases: Mapping[str, Lease]
+    pin: str | None = None  # ``whatsapp_web_pin``: the build pages open on (session_worker/builds.py); None: live
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,8 +119,8 @@ def stale(epoch: int, *, highest: int) -> bool:
 
 def parse_answer(answer: Any) -> Answer:
     """The leases of a heartbeat's answer (``{"leases": {session_id: {"epoch", "workspace_id", "restore",
-    "expires_in_ms", "proxy"}}}``, ``proxy`` optional; its ``lease_ttl_s`` is not read); InvalidAnswer when it lists
-    none validly."""
+    "expires_in_ms", "proxy"}}, "whatsapp_web_pin"}``, ``proxy`` and the pin optional; its ``lease_ttl_s`` is not
+    read); InvalidAnswer when it lists none validly, or names a malformed pin."""
     if not isinstance(answer, dict):
         raise InvalidAnswer("the answer is not a JSON object")
     leases = answer.get("leases")
@@ -143,7 +145,10 @@ def parse_answer(answer: Any) -> Answer:
         except InvalidProxy as exc:
             raise InvalidAnswer(f"lease {session_id!r}: proxy: {exc}") from None
         parsed[session_id] = Lease(epoch, str(workspace_id), expires_in_ms / 1000, restore=restore, proxy=proxy)
-    return Answer(leases=parsed)
+    pin = answer.get("whatsapp_web_pin")
+    if pin is not None and (not isinstance(pin, str) or not BUILD_RE.fullmatch(pin)):
+        raise InvalidAnswer("whatsapp_web_pin must be a build (like 2.3000.1030000000) or null")
+    return Answer(leases=parsed, pin=pin)
 
 
 def _is_count(value: object) -> bool:

@@ -11,7 +11,6 @@ lease's (``fetch_auth``).
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 from typing import Any
@@ -24,7 +23,6 @@ from session_worker.errors import SessionError, WorkerStopping, check_ids
 from session_worker.leases import LeaseBook, deadline, stale
 from session_worker.metrics import Metrics
 from session_worker.page import SessionPage
-from session_worker.proxy_gate import ProxyGate
 from session_worker.session import Session, SessionServices
 from session_worker.session_life import SessionLife
 from session_worker.session_task import SessionTask
@@ -74,14 +72,7 @@ class SessionManager:
             ),
             adopt_warm_page=lambda sid: self._guarded(self.warm_pages.take(sid) if self.warm_pages else None),
         )
-        self._task = SessionTask(
-            page_timeout_s=settings.page_timeout_s,
-            crash_restart_limit=settings.crash_restart_limit,
-            browser_ready=lambda: host.ready,
-            count_restart=lambda cause: metrics.restarts.labels(cause=cause).inc(),
-            stopping=lambda: self.stopping,
-            clear_proxy=ProxyGate.of(settings, metrics).clear,
-        )
+        self._task = SessionTask.of(settings, metrics, host, stopping=lambda: self.stopping)
         host.on_browser_lost = self._on_browser_lost
         delivery.on_fenced = self._on_fenced
 
@@ -98,7 +89,7 @@ class SessionManager:
 
     def opening_count(self) -> int:
         """Sessions whose page shows no QR yet, new or from kept auth (not waiting on a proxy): the pool waits."""
-        states = [(s.state, s.restoring or s.fetch_auth) for s in self.sessions.values() if s.proxy_down is None]
+        states = [(s.state, s.restoring or s.fetch_auth) for s in self.sessions.values() if not s.held_back]
         return sum(st is SessionState.STARTING or (kept and st is SessionState.AUTHENTICATED) for st, kept in states)
 
     def states(self) -> dict[str, dict[str, Any]]:
@@ -111,9 +102,7 @@ class SessionManager:
         }
 
     def refresh_gauges(self) -> None:
-        counts = collections.Counter(session.state for session in self.sessions.values())
-        for state in SessionState:
-            self.metrics.sessions.labels(state=state.value).set(counts.get(state, 0))
+        self.metrics.refresh_sessions(self.sessions.values())
 
     async def _emit(self, session: SessionLife, type: EventType, data: dict[str, Any]) -> Event:
         """Write the session's event to the outbox (it takes the next sequence) and wake its delivery; nothing

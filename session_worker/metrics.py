@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -26,6 +29,8 @@ class Metrics:
     warm_pages: Gauge
     warm_page_adoptions: Counter
     proxy_failures: Counter
+    sessions_by_build: Gauge
+    page_changed: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -75,9 +80,31 @@ class Metrics:
                 ["reason"],
                 registry=registry,
             ),
+            sessions_by_build=Gauge(
+                "wa_worker_sessions_by_build",
+                "Live sessions by the WhatsApp Web build their page last booted clean on",
+                ["build"],
+                registry=registry,
+            ),
+            page_changed=Counter(
+                "wa_worker_page_changed",
+                "Page boots that lacked members the worker uses (WhatsApp Web changed)",
+                registry=registry,
+            ),
         )
         for state in SessionState:
             metrics.sessions.labels(state=state.value).set(0)
         for state in ("ready", "warming"):
             metrics.warm_pages.labels(state=state).set(0)
         return metrics
+
+    def refresh_sessions(self, sessions: Iterable[Any]) -> None:
+        """The gauges of the sessions: by state, and the live ones by the build their page booted on."""
+        sessions = list(sessions)
+        counts = collections.Counter(session.state for session in sessions)
+        for state in SessionState:
+            self.sessions.labels(state=state.value).set(counts.get(state, 0))
+        builds = collections.Counter(s.build for s in sessions if s.active and s.build is not None)
+        self.sessions_by_build.clear()
+        for build, count in builds.items():
+            self.sessions_by_build.labels(build=build).set(count)

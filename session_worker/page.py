@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import BrowserContext, Page, Response, Route
 from playwright.async_api import Error as PlaywrightError
 
 from session_worker import page_deadline
@@ -25,6 +26,8 @@ from session_worker import whatsapp_web as wa
 from session_worker.browser import BrowserHost
 from session_worker.settings import Settings
 from shared.proxy import SessionProxy
+
+log = logging.getLogger("session_worker.sessions")
 
 CLOSE_TIMEOUT_S = 10
 DEADLINE_RETRY_S = 0.5  # a lease deadline the page could not take (between two documents) is pushed again
@@ -47,9 +50,16 @@ class SessionPage:
         self._reports: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._pushing: asyncio.Task | None = None
         self._push_again = False
+        self.document: bytes = b""  # the main document last loaded (session_worker/builds.py keeps it)
+        self._clean_build: str | None = None  # the build it booted clean on, until its document is kept
 
     def report(self, kind: str, data: Any = None) -> None:
-        """Queue a report: the page's own, or the worker's about the page (crash, closed, connection_check)."""
+        """Queue a report: the page's own, or the worker's about the page (crash, closed, connection_check). A
+        clean boot keeps the document it booted from as its build's (session_worker/builds.py)."""
+        if kind == "boot":
+            boot = wa.parse_boot(data)
+            self._clean_build = boot.build if not boot.changes and boot.build != "unknown" else None
+            self._keep_build()
         self._reports.put_nowait((kind, data))
         if self.watcher is not None:
             self.watcher(kind, data)
@@ -73,11 +83,42 @@ class SessionPage:
         await context.add_init_script(script=wa.INIT_SCRIPT)
         await context.add_init_script(script=page_deadline.INIT_SCRIPT)
         context.on("close", lambda _context: self.report("closed"))
+        url = self.settings.wa_web_url
+        await context.route(lambda target: target == url, self._load_document)
         page = context.pages[0] if context.pages else await context.new_page()
         page.on("crash", lambda _page: self.report("crash"))
+        page.on("response", self._on_response)
         self.page = page
         await page.goto(self.settings.wa_web_url, wait_until="domcontentloaded")
         await self._push_deadline()
+
+    async def _load_document(self, route: Route) -> None:
+        """WA_WEB_URL's document: the pinned build's when pinned and kept, else the live one, loaded as the browser
+        loads it (through the context's proxy, if any: never around it)."""
+        pinned = self.host.builds.pinned() if route.request.resource_type == "document" else None
+        try:
+            if pinned is None:
+                await route.continue_()
+                return
+            log.info("page opening on pinned build", extra={"session_id": self.session_id, "build": pinned[0]})
+            headers = {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}
+            await route.fulfill(status=200, headers=headers, body=pinned[1])
+        except PlaywrightError:
+            pass  # the page is closing
+
+    async def _on_response(self, response: Response) -> None:
+        """Keep the main document loaded, for its build's cache once the page boots clean on it."""
+        if response.url != self.settings.wa_web_url or not response.request.is_navigation_request():
+            return
+        self.document = b""
+        with contextlib.suppress(PlaywrightError):
+            self.document = await response.body() if response.ok else b""
+        self._keep_build()
+
+    def _keep_build(self) -> None:
+        if self.document and self._clean_build is not None:
+            self.host.builds.keep(self._clean_build, self.document)
+            self._clean_build = None
 
     def follow_lease(self) -> None:
         """Give the page its lease's current deadline (in the background, one push at a time, the latest last)."""

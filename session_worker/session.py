@@ -59,12 +59,44 @@ class Session(SessionLife):
         return False
 
     async def _on_boot(self, data: dict[str, Any]) -> bool:
+        boot = wa.parse_boot(data)
+        if boot.changes:
+            return await self._on_page_changed(boot)
+        if self.page_down is not None:
+            log.info("page boots clean again", extra=self.log_extra(build=boot.build, was=self.page_down))
+        self.page_down, self.page_retry_s, self._page_changes_sent = None, 0.0, None
+        self.build = boot.build
+        await self._emit(EventType.SESSION_BOOTED, {"build": boot.build})
+        self.services.state_changed()  # the sessions by build
         reloaded, self._page_booted = self._page_booted, True
         if reloaded and self.state is SessionState.SCAN_QR_CODE:
             # The page reloads itself only once a scan is accepted: logged in, even if PAIRING went unseen.
             await self._authenticate(via="reload")
         state = data.get("state")
         return await self._on_socket_state(str(state)) if state else False
+
+    async def _on_page_changed(self, boot: wa.Boot) -> bool:
+        """The page lacks members the worker uses (WhatsApp Web changed): say what, once per build and changes,
+        and close the page (its auth kept). A session that would show a QR ends (PAGE_CHANGED); a linked one says
+        PAGE_CHANGED once per outage and stays STARTING, its lease and auth held, while its task waits to open
+        the page again (session_worker/page_changes.py)."""
+        changed = [f"{c['module']}.{c['member']}: {c['found']}, expected {c['expected']}" for c in boot.changes]
+        log.error("page changed", extra=self.log_extra(build=boot.build, changes=changed))
+        self.services.metrics.page_changed.inc()
+        self.build = None
+        if self._page_changes_sent != (boot.build, boot.changes):
+            self._page_changes_sent = (boot.build, boot.changes)
+            await self._emit(EventType.SESSION_PAGE_CHANGED, {"build": boot.build, "changes": list(boot.changes)})
+        if not self.restoring:
+            await self.end(DisconnectReason.PAGE_CHANGED, desired=DesiredState.STOPPED, note=f"build {boot.build}")
+            return True
+        await self.close_page(save=False)  # what its disk holds is the login: a changed page saves nothing
+        if self.page_down is None:
+            await self._emit(EventType.SESSION_DISCONNECTED, {"reason": DisconnectReason.PAGE_CHANGED.value})
+        self.page_down = boot.build
+        self.restart(cause="page_changed", restarts=0)
+        self.services.state_changed()
+        return False
 
     async def _on_socket_state(self, socket_state: str) -> bool:
         log.info("socket state", extra=self.log_extra(socket_state=socket_state))

@@ -78,6 +78,12 @@ class SessionLife:
         self.fetch_auth = fetch_auth  # fetch the backend's copy of its auth before opening it
         self.proxy = proxy  # its browser connects through it, never around it (None: directly)
         self.proxy_down: DisconnectReason | None = None  # its proxy failed its check: told once, retried meanwhile
+        self.build: str | None = None  # WhatsApp Web's build its page last booted clean on
+        # Its page booted without the members the worker uses (PAGE_CHANGED): the build then, while it waits to
+        # open again (session_worker/page_changes.py), and how long it waits next.
+        self.page_down: str | None = None
+        self.page_retry_s = 0.0
+        self._page_changes_sent: tuple[str, tuple] | None = None  # the build and changes last reported
         self.started_mono = time.monotonic()
         self.started_at = utc_now_iso()
         self.updated_at = self.started_at
@@ -98,6 +104,12 @@ class SessionLife:
     def waiting_for_link(self) -> bool:
         """Showing (or about to show) a QR: a pairing code may be asked for."""
         return self.state in WAITING_FOR_LINK
+
+    @property
+    def held_back(self) -> bool:
+        """Waiting for its proxy or for a page it can use: opens no page meanwhile (the warm page pool need not
+        wait for it)."""
+        return self.proxy_down is not None or self.page_down is not None
 
     @property
     def active(self) -> bool:

@@ -1,8 +1,9 @@
-"""A session's task: open its page (once its proxy, if any, passes its check: session_worker/proxy_gate.py),
-hand the page's reports to the session one at a time, in order, and open the page again after a crash of the page
-or of the browser (at most CRASH_RESTART_LIMIT times within CRASH_WINDOW_S), checking its proxy again first. What
-each report does is the session's business (session_worker/session.py); the page must boot within PAGE_TIMEOUT_S
-and then settle within the session's own deadlines.
+"""A session's task: open its page (once its proxy, if any, passes its check: session_worker/proxy_gate.py), hand the
+page's reports to the session one at a time, in order, open it again after a wait when it booted changed
+(session_worker/page_changes.py), and after a crash of the page or of the browser (at most CRASH_RESTART_LIMIT times
+within CRASH_WINDOW_S), checking its proxy again first. What each report does is the session's business
+(session_worker/session.py); the page must boot within PAGE_TIMEOUT_S and then settle within the session's own
+deadlines.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Error as PlaywrightError
 
+from session_worker.browser import BrowserHost
+from session_worker.metrics import Metrics
 from session_worker.page import SessionPage
+from session_worker.page_changes import PageChangeWait
+from session_worker.proxy_gate import ProxyGate
 from session_worker.session import Session
+from session_worker.settings import Settings
 
 log = logging.getLogger("session_worker.sessions")  # one logger for the sessions and their manager
 
@@ -43,6 +49,21 @@ class SessionTask:
     # The session's proxy, if any, checked before each page open (session_worker/proxy_gate.py): True to open the
     # page, False when the session ended instead.
     clear_proxy: Callable[[Session], Awaitable[bool]] = lambda _session: _open()
+    # A linked session whose page booted changed waits before it opens again (session_worker/page_changes.py).
+    after_page_change: Callable[[Session], Awaitable[None]] = lambda _session: _open()
+
+    @classmethod
+    def of(cls, settings: Settings, metrics: Metrics, host: BrowserHost, stopping: Callable[[], bool]) -> SessionTask:
+        """The worker's: its settings, the restarts' metric, the proxy gate, the wait after a changed page."""
+        return cls(
+            page_timeout_s=settings.page_timeout_s,
+            crash_restart_limit=settings.crash_restart_limit,
+            browser_ready=lambda: host.ready,
+            count_restart=lambda cause: metrics.restarts.labels(cause=cause).inc(),
+            stopping=stopping,
+            clear_proxy=ProxyGate.of(settings, metrics).clear,
+            after_page_change=PageChangeWait(host.builds, settings.page_changed_retry_max_s).wait,
+        )
 
     async def run(self, session: Session) -> None:
         restarts: list[float] = []  # when the recent restarts happened
@@ -51,7 +72,8 @@ class SessionTask:
                 if not await self.clear_proxy(session):
                     return
                 await self._consume(session, await session.open_page())
-                return
+                if session.page_down is None:
+                    return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -60,6 +82,9 @@ class SessionTask:
                 cause = await self._settle(session, exc)
                 if cause is None:
                     return
+            else:  # its page booted changed: it waits, then opens again (no crash, no restart counted)
+                await self.after_page_change(session)
+                continue
             now = time.monotonic()
             restarts = [at for at in restarts if now - at < CRASH_WINDOW_S]
             await session.lose_page(cause=cause, recent_restarts=len(restarts))

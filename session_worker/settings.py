@@ -170,6 +170,7 @@ class Settings:
     auth_save_interval_s: float = field(default=300.0, metadata=_env("AUTH_SAVE_INTERVAL_S", _seconds))
     proxy_check_timeout_s: float = field(default=5.0, metadata=_env("PROXY_CHECK_TIMEOUT_S", _seconds))
     proxy_retry_max_s: float = field(default=60.0, metadata=_env("PROXY_RETRY_MAX_S", _seconds))
+    page_changed_retry_max_s: float = field(default=300.0, metadata=_env("PAGE_CHANGED_RETRY_MAX_S", _seconds))
     headless: bool = field(default=True, metadata=_env("HEADLESS", _boolean))
 
     @property

@@ -18,6 +18,9 @@ load. A session that restores a linked login never takes one (its context must h
   restart, moved here) until it is ready: a burst of
   starts never queues behind the pool, and restored pages do not share the cores with pool pages loading.
   At the worker's start it opens nothing before the backend's first heartbeat answer has said what to restore.
+- A page that boots without the members the worker uses (WhatsApp Web changed) is closed, and the refill waits
+  5 s, then twice as long each time, up to PAGE_CHANGED_RETRY_MAX_S, or until the pin changes
+  (session_worker/builds.py; the pages then are replaced at once): it never reloads pages in a loop.
 - Pool pages belong to no session: they count in ``/health`` and the metrics, never against MAX_SESSIONS,
   and send no events.
 """
@@ -44,6 +47,9 @@ IDLE_RECHECK_S = 1.0  # how often a full (or waiting) pool looks again at its pa
 # A first QR that rotates sooner than this (a test's simulator) would have the pool reopen pages without end:
 # the pool then waits this long before it opens the next one.
 SHORT_QR_S = 5.0
+# A page that booted changed stops the refill this long, then twice as long each time, up to
+# PAGE_CHANGED_RETRY_MAX_S; a clean boot or a new pin starts again from this.
+FIRST_CHANGE_PAUSE_S = 5.0
 LOST_KINDS = frozenset({"crash", "closed", "probe_error", "logout", "synced"})
 
 
@@ -64,10 +70,14 @@ class WarmPage:
         self.stale = ""  # why it must not be handed out ("" while it may)
         self.opened_at = time.monotonic()
         self.qr_at: float | None = None  # when its first QR showed
+        self.changed: bool | None = None  # whether it booted without the members the worker uses (None: not yet)
 
     def watch(self, kind: str, data: Any) -> None:
         if kind == "boot":
             self.socket_state = str((data or {}).get("state") or "")
+            self.changed = bool(wa.parse_boot(data).changes)
+            if self.changed:
+                self.stale = self.stale or "its page changed (PAGE_CHANGED)"
         elif kind == "state":
             self.socket_state = str(data or "")
         elif kind == "qr":
@@ -101,10 +111,14 @@ class WarmPagePool:
         self.opening = opening  # how many sessions' pages are opening (new, or from their kept auth): it waits
         self.restore_known = restore_known  # whether the sessions to restore have been started (the first answer)
         self.size = pool_size(settings)
+        self.change_max_s = settings.page_changed_retry_max_s
         self._pages: list[WarmPage] = []
         self._changed = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._paused_until = 0.0
+        self._change_pause = 0.0  # the pause after the last page that booted changed (0: none yet)
+        if host is not None:  # (a test's pool may have none)
+            host.builds.listeners.append(self._pin_changed)
 
     # -- what the worker asks of it ------------------------------------------------------------------------
 
@@ -150,6 +164,8 @@ class WarmPagePool:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        with contextlib.suppress(ValueError, AttributeError):
+            self.host.builds.listeners.remove(self._pin_changed)
         pages, self._pages = self._pages, []
         await asyncio.gather(*(warm.page.close() for warm in pages), return_exceptions=True)
         self._refresh_gauges()
@@ -179,7 +195,13 @@ class WarmPagePool:
         for warm in list(self._pages):
             if not warm.stale and not warm.ready and now - warm.opened_at > timeout:
                 warm.stale = f"no QR within {timeout:g} s"
+            if warm.changed is False:
+                self._change_pause = 0.0  # a page booted clean: the next change pauses from the start again
             if warm.stale or not warm.page.is_open:
+                if warm.changed:
+                    self._change_pause = min(self._change_pause * 2 or FIRST_CHANGE_PAUSE_S, self.change_max_s)
+                    self._paused_until = max(self._paused_until, now + self._change_pause)
+                    log.warning("warm page changed: the pool waits", extra={"pause_s": self._change_pause})
                 if warm.qr_count > 1 and warm.qr_at is not None and now - warm.qr_at < SHORT_QR_S:
                     self._paused_until = now + SHORT_QR_S
                 self._pages.remove(warm)
@@ -199,6 +221,13 @@ class WarmPagePool:
             warm.stale = warm.stale or f"could not open: {exc}"
             log.warning("warm page could not open", extra={"error": f"{type(exc).__name__}: {exc}"})
             await asyncio.sleep(IDLE_RECHECK_S)
+
+    def _pin_changed(self) -> None:
+        """A new pin: the pages warming or ready are of the previous one; replaced at once, no pause."""
+        for warm in self._pages:
+            warm.stale = warm.stale or "the pin changed"
+        self._paused_until, self._change_pause = 0.0, 0.0
+        self._changed.set()
 
     def _watcher(self, warm: WarmPage):
         def watch(kind: str, data: Any) -> None:

@@ -5,7 +5,9 @@ The page is probed the way whatsapp-web.js does it on Comet builds (2.3000 and l
 events. An init script (run on every document, so it survives the page's own reloads) hooks the modules and
 reports through one exposed binding, :data:`BINDING`, as ``(kind, data)``:
 
-- ``boot``    ``{"version", "state", "has_synced"}``  the modules are there
+- ``boot``    ``{"version", "state", "has_synced", "changes"}``  ``window.Debug.VERSION`` appeared; ``changes``
+  lists every member of :data:`SURFACE` the page lacks or has in another shape (empty: the modules are there,
+  hooked). With changes the script hooks nothing (it would throw): the page is not the one this file knows.
 - ``state``   ``"<Socket.state>"``                   a change of the socket's state
 - ``qr``      ``"<ref,noiseKey,identityKey,advSecret,platform>"``
 - ``sync_progress`` ``<0..100>``                      ``Cmd`` emitted ``offline_progress_update_from_bridge``: the
@@ -16,15 +18,29 @@ reports through one exposed binding, :data:`BINDING`, as ``(kind, data)``:
 - ``probe_error`` ``"<message>"``                    a module is missing or threw
 
 A change of WhatsApp Web is a change of this file.
+
+The surface check (:data:`SURFACE`, run by the init script right after ``window.Debug.VERSION`` appears, before
+hooking): each row is a module, a member path in it and the shape the worker's scripts expect, the table of
+docs/simulator.md "Members and their shapes" reduced to what this file uses. Shapes (shared/payloads.py
+``SHAPES``): ``value`` (present, not a function: a model's attribute may still be null at boot), ``object``,
+``function`` (any: its result is awaited, so sync or async both do), ``sync function`` (a function that is not a
+native ``AsyncFunction``: bundled code may hide an async one, so only a native one fails it), ``async function``
+(any function: a plain one may return a promise). What a check finds instead: the shape it found, ``missing``
+(not there), ``missing module`` (``require`` threw or gave nothing), ``threw`` (reading the member threw). All the
+rows are checked at once and every mismatch is reported. ``getADVSecretKey`` is checked on its primary module,
+``WAWebUserPrefsMultiDevice`` (whatsapp-web.js reads it there, synchronously), though the QR still falls back to
+``WAWebAdvSignatureApi``: a page whose primary one changed is a changed page.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from typing import Any
 
 from shared.events import PHONE_RE
+from shared.payloads import BUILD_RE, MAX_CHANGES
 
 BINDING = "__waWorkerReport"
 
@@ -43,6 +59,99 @@ NEXT_QR_LIFETIME_S = 20
 
 # Users on these servers are phone numbers; "lid" is a privacy id and never a phone number.
 PHONE_SERVERS = frozenset({"c.us", "s.whatsapp.net"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Member:
+    """A member of the page the worker uses: ``module``'s ``path`` (dotted), expected to be of ``shape``."""
+
+    module: str
+    path: str
+    shape: str
+
+
+SURFACE: tuple[Member, ...] = (
+    Member("WAWebSocketModel", "Socket.state", "value"),
+    Member("WAWebSocketModel", "Socket.hasSynced", "value"),
+    Member("WAWebSocketModel", "Socket.on", "sync function"),
+    Member("WAWebSocketModel", "Socket.logout", "function"),
+    Member("WAWebConnModel", "Conn.ref", "value"),
+    Member("WAWebConnModel", "Conn.on", "sync function"),
+    Member("WAWebConnModel", "Conn.serialize", "sync function"),
+    Member("WAWebCmd", "Cmd.on", "sync function"),
+    Member("WAWebOfflineHandler", "OfflineMessageHandler.getOfflineDeliveryProgress", "sync function"),
+    Member("WABase64", "encodeB64", "sync function"),
+    Member("WAWebSignalStoreApi", "waSignalStore.getRegistrationInfo", "function"),
+    Member("WAWebUserPrefsInfoStore", "waNoiseInfo.get", "function"),
+    Member("WAWebUserPrefsMultiDevice", "getADVSecretKey", "sync function"),  # the QR falls back to AdvSignatureApi
+    Member("WAWebCompanionRegClientUtils", "DEVICE_PLATFORM", "value"),
+    Member("WAWebUserPrefsMeUser", "getMaybeMePnUser", "sync function"),
+    Member("WAWebAltDeviceLinkingApi", "setPairingType", "sync function"),
+    Member("WAWebAltDeviceLinkingApi", "initializeAltDeviceLinking", "function"),
+    Member("WAWebAltDeviceLinkingApi", "startAltLinkingFlow", "function"),
+)
+
+# (surface) => [{module, member, expected, found}]: every row of SURFACE the page lacks or has in another shape.
+SURFACE_CHECK = r"""
+(surface) => {
+  const shapeOf = (x) => typeof x === "function"
+    ? (x.constructor && x.constructor.name === "AsyncFunction" ? "async function" : "sync function")
+    : (typeof x === "object" && x !== null ? "object" : "value");
+  const fits = (expected, x) => {
+    if (expected === "value") return typeof x !== "function";
+    if (expected === "object") return typeof x === "object" && x !== null;
+    if (expected === "sync function") return typeof x === "function" && shapeOf(x) === "sync function";
+    return typeof x === "function";                                   // "function", "async function"
+  };
+  const find = (module, path, expected) => {
+    let holder;
+    try { holder = window.require(module); } catch (e) { return "missing module"; }
+    if (holder === undefined || holder === null) return "missing module";
+    const keys = path.split(".");
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        const last = i === keys.length - 1;
+        if (holder === undefined || holder === null || !(keys[i] in Object(holder))) return "missing";
+        holder = holder[keys[i]];
+        if (last) return fits(expected, holder) ? null : shapeOf(holder);
+      }
+    } catch (e) { return "threw"; }
+    return null;
+  };
+  const changes = [];
+  for (const [module, member, expected] of surface) {
+    const found = find(module, member, expected);
+    if (found !== null) changes.push({ module, member, expected, found });
+  }
+  return changes;
+}
+"""
+
+
+def surface_json() -> str:
+    """:data:`SURFACE` as the page's check reads it."""
+    return json.dumps([[m.module, m.path, m.shape] for m in SURFACE])
+
+
+@dataclasses.dataclass(frozen=True)
+class Boot:
+    """A ``boot`` report: the page's build and, when its surface is not the one expected, what changed."""
+
+    build: str
+    state: str
+    changes: tuple[dict[str, str], ...]
+
+
+def parse_boot(raw: Any) -> Boot:
+    """A ``boot`` report, bounded and shaped as the events carry it (an odd build reads ``unknown``)."""
+    data = raw if isinstance(raw, dict) else {}
+    build = str(data.get("version") or "")
+    changes = []
+    for change in data.get("changes") or []:
+        if isinstance(change, dict) and len(changes) < MAX_CHANGES:
+            row = {key: str(change.get(key) or "") for key in ("module", "member", "expected", "found")}
+            changes.append(row)
+    return Boot(build if BUILD_RE.fullmatch(build) else "unknown", str(data.get("state") or ""), tuple(changes))
 
 
 def qr_lifetime_s(qr_count: int) -> int:
@@ -96,7 +205,8 @@ INIT_SCRIPT = (
       catch (e) { report("probe_error", "sync progress: " + String(e && e.message || e)); }
     };
     Cmd.on("offline_progress_update_from_bridge", progress);
-    report("boot", { version: String(window.Debug.VERSION), state: Socket.state, has_synced: !!Socket.hasSynced });
+    report("boot", { version: String(window.Debug.VERSION), state: Socket.state, has_synced: !!Socket.hasSynced,
+                    changes: [] });
     qr();
     if (Socket.hasSynced) report("synced");
     else if (Socket.state === "__CONNECTED__") progress();  // a sync under way before the hook: where it is now
@@ -110,10 +220,21 @@ INIT_SCRIPT = (
       return;
     }
     clearInterval(timer);
+    let changes = [];
+    try { changes = (__CHECK__)(__SURFACE__); }
+    catch (e) { report("probe_error", "surface check: " + String(e && e.message || e)); return; }
+    if (changes.length) {
+      let state = null;
+      try { state = String(need("WAWebSocketModel").Socket.state); } catch (e) { state = null; }
+      report("boot", { version: String(window.Debug.VERSION), state: state, has_synced: false, changes: changes });
+      return;                                        // hooking a page that is not the one known would throw
+    }
     try { hook(); } catch (e) { report("probe_error", "hook: " + String(e && e.message || e)); }
   }, 25);
 })();
 """.replace("__BINDING__", BINDING)
+    .replace("__CHECK__", SURFACE_CHECK.strip())
+    .replace("__SURFACE__", surface_json())
     .replace("__UNPAIRED__", UNPAIRED_STATE)
     .replace("__CONNECTED__", CONNECTED_STATE)
 )

@@ -1,28 +1,28 @@
 """A fake backend for session workers: the webhook, the sessions' auth states, and the key that signs commands.
 
-``WebhookReceiver`` is the backend's side of the contract reduced to what a test or a measure needs. Like the
-backend, it knows each worker by its name and public key (``register``) and authenticates every request: the
-worker names itself (``x-worker-id``) and signs with its key (``v1a``, ``shared.identity.verify``: events and
-heartbeats over the raw body, auth-state calls over ``request_content``). A request that fails is answered 401
-``{"error", "detail", "server_time"}`` and recorded in ``bad_signatures``; an event naming another worker than the
-one that signed it is answered 403 ``worker_mismatch``. Its clock may be set off (``clock_offset_s``): it checks
-the signatures' timestamps against it and answers with it (``server_time``, ``Date``). Commands to a worker are
-signed with ``backend.private`` (``shared.identity.sign_command``); the worker holds ``backend.public``.
+``WebhookReceiver`` is the backend's side of the contract reduced to what a test or a measure needs. Like the backend,
+it knows each worker by its name and public key (``register``) and authenticates every request: the worker names itself
+(``x-worker-id``) and signs with its key (``v1a``, ``shared.identity.verify``: events and heartbeats over the raw body,
+auth-state calls over ``request_content``). A request that fails is answered 401 ``{"error", "detail", "server_time"}``
+and recorded in ``bad_signatures``; an event naming another worker than the one that signed it is answered 403
+``worker_mismatch``. Its clock may be set off (``clock_offset_s``): it checks the signatures' timestamps against it and
+answers with it (``server_time``, ``Date``). Commands to a worker are signed with ``backend.private``
+(``shared.identity.sign_command``); the worker holds ``backend.public``.
 
-It records every event it accepts with its arrival time, and can play a backend that is down (``fail_with =
-503``, for every event or those ``fail_when`` matches), slow (``stall``), or answers as a test says (``answer``).
+It records every event it accepts with its arrival time, and can play a backend that is down (``fail_with = 503``, for
+every event or those ``fail_when`` matches), slow (``stall``), or answers as a test says (``answer``).
 
-Like the backend, it answers each heartbeat with the leases of the worker that sent it (``{"lease_ttl_s",
-"leases": {session_id: {"epoch", "workspace_id", "restore", "expires_in_ms", "proxy"?}}}``), so that a worker runs as in
-production: it starts only what its leases say. A session's lease is held by the worker it was granted to
-(``grant``, as the backend does before its start command; ``RunningWorker.start_session`` does it), or learned
-from what the workers tell: each accepted event of a session (re)grants it to the event's worker at the event's
-epoch, and a session a heartbeat reports that the receiver never heard of is granted to that worker (workspace
-"1" until an event names it). An ending the backend would not restart (``session_error``, or
-``session_disconnected`` for another reason than LEASE_EXPIRED, BROWSER_CRASHED or CONNECTION_LOST, or for a
-linked session PROXY_UNREACHABLE or PROXY_AUTH_FAILED: its worker waits for the proxy) revokes it, as the backend's
-``should_run`` does. It never moves a session: a test that plays a move sets ``answer``. Its
-leases run ``lease_ttl_s`` (an hour by default: no test's heartbeat interval comes near it).
+Like the backend, it answers each heartbeat with the leases of the worker that sent it (``{"lease_ttl_s", "leases":
+{session_id: {"epoch", "workspace_id", "restore", "expires_in_ms", "proxy"?}}}``), so that a worker runs as in
+production: it starts only what its leases say (and ``whatsapp_web_pin``, ``pin``). A session's lease is held by the
+worker it was granted to (``grant``, as the backend does before its start command; ``RunningWorker.start_session``
+does it), or learned from what the workers tell: each accepted event of a session (re)grants it to the event's worker
+at the event's epoch, and a session a heartbeat reports that the receiver never heard of is granted to that worker
+(workspace "1" until an event names it). An ending the backend would not restart (``session_error``, or
+``session_disconnected`` for another reason than LEASE_EXPIRED, BROWSER_CRASHED or CONNECTION_LOST, or for a linked
+session PROXY_UNREACHABLE, PROXY_AUTH_FAILED or PAGE_CHANGED: its worker waits) revokes it, as the backend's
+``should_run`` does. It never moves a session: a test that plays a move sets ``answer``. Its leases run
+``lease_ttl_s`` (an hour by default: no test's heartbeat interval comes near it).
 
 Auth states (``PUT``/``GET /api/v1/whatsapp/sessions/<id>/auth-state``) are kept in ``auth_states`` for the
 holder of the session's lease (anyone else: 403 ``not_lease_holder``); ``auth_answer`` plays other answers.
@@ -49,9 +49,9 @@ PATH = "/api/v1/whatsapp/webhook"
 AUTH_PATH = "/api/v1/whatsapp/sessions/{session_id}/auth-state"
 # A session disconnected for one of these still should run (the backend's RESTARTABLE_REASONS): its lease stays.
 RESTARTABLE_REASONS = frozenset({"LEASE_EXPIRED", "BROWSER_CRASHED", "CONNECTION_LOST"})
-# A linked session (one that was ready once) whose proxy failed its check still should run: its worker keeps
-# checking the proxy and opens the page once it passes. An unlinked one ended (no QR was shown).
-PROXY_REASONS = frozenset({"PROXY_UNREACHABLE", "PROXY_AUTH_FAILED"})
+# A linked session (ready once) whose proxy failed its check, or whose page booted changed, still should run: its
+# worker checks again, or opens the page again later, and it comes back without a scan. An unlinked one ended.
+PROXY_REASONS = frozenset({"PROXY_UNREACHABLE", "PROXY_AUTH_FAILED", "PAGE_CHANGED"})
 
 
 @dataclasses.dataclass
@@ -87,13 +87,13 @@ class WebhookReceiver:
         self.stall: Callable[[Event], float] | None = None
         self.lease_ttl_s = 3600.0
         self.leases: dict[str, Lease] = {}  # session id -> its lease, while it should run
+        self.pin: str | None = None  # the WhatsApp Web build its heartbeats' answers pin (``whatsapp_web_pin``)
         self.heard_of: set[str] = set()  # every session granted, or named by an event or a heartbeat
         self.linked: set[str] = set()  # sessions that were ready once
         self.auth_states: dict[str, bytes] = {}  # session id -> the gzip'd state stored
         # Plays an auth-state answer: (method, session id) -> a response, or None to answer as the backend does.
         self.auth_answer: Callable[[str, str], web.Response | None] | None = None
-        self.url = ""
-        self.origin = ""
+        self.url = self.origin = ""
         self._arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -229,7 +229,7 @@ class WebhookReceiver:
             for session_id, lease in self.leases.items()
             if lease.worker_id == worker_id
         }
-        return {"status": "applied", "detail": "", "lease_ttl_s": self.lease_ttl_s, "leases": leases}
+        return {"status": "applied", "lease_ttl_s": self.lease_ttl_s, "leases": leases, "whatsapp_web_pin": self.pin}
 
     def _learn(self, event: Event) -> None:
         """What an accepted event tells of the leases (see the module's docstring)."""

@@ -40,7 +40,7 @@ async def test_nothing_is_reported_and_the_restart_restores_the_session_without_
     restored = await receiver.wait_for(
         lambda e: e.session_id == sid and e.type == "session_ready" and e.sequence > ready.sequence, within=60
     )
-    restoring = {"session_authenticated", "session_sync_progress", "session_ready"}
+    restoring = {"session_booted", "session_authenticated", "session_sync_progress", "session_ready"}
     assert {e.type for e in receiver.of(sid)[before:]} <= restoring  # no BROWSER_CRASHED, sent late or otherwise
     assert restored.data["phone_number"] == "5511999990038"
     assert len(receiver.of(sid, "qr_code_generated")) == 1

@@ -21,7 +21,7 @@ def sim_overrides(request):
 
 def linking_events(events) -> list[tuple[str, object]]:
     """What a session reported from its login on: the types, with the sync's percent."""
-    return [(e.type, e.data.get("percent")) for e in events if e.type != "qr_code_generated"]
+    return [(e.type, e.data.get("percent")) for e in events if e.type not in ("qr_code_generated", "session_booted")]
 
 
 def assert_login_then_sync_then_ready(events) -> None:
