@@ -41,10 +41,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
-    # The worker serves WhatsApp Web's document itself (session_worker/page.py, a pinned build: builds.py), and
-    # Chromium takes a document it did not fetch for a public one: its Local Network Access checks would then
-    # refuse the page's sockets to a WhatsApp (the simulator) on a private or loopback address.
-    "--disable-features=LocalNetworkAccessChecks",
 ]
 # The worker closes Chromium itself on SIGTERM/SIGINT, after saving what it must; Playwright's driver must not
 # race it (supervisord's stopasgroup sends the signal to the driver too).

@@ -34,7 +34,7 @@ class Builds:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.pin: str | None = None  # the build pages open on, from the heartbeat's answer (None: the live page)
-        self.listeners: list[Callable[[], None]] = []  # told when the pin changes
+        self.listeners: list[Callable[[], None]] = []  # told when the pin changes, or a page boots clean again
         self._changed = asyncio.Event()
         self._missing_logged: str | None = None  # the pin whose missing file was logged
         self._writes: dict[str, asyncio.Task] = {}  # build -> its write under way
@@ -52,6 +52,11 @@ class Builds:
         self.pin = pin
         self._changed.set()
         self._changed = asyncio.Event()
+        for listener in list(self.listeners):
+            listener()
+
+    def booted_clean(self) -> None:
+        """A page booted clean: the listeners that held back after a changed page may go on."""
         for listener in list(self.listeners):
             listener()
 

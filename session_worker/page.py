@@ -59,6 +59,8 @@ class SessionPage:
         if kind == "boot":
             boot = wa.parse_boot(data)
             self._clean_build = boot.build if not boot.changes and boot.build != "unknown" else None
+            if self._clean_build is not None:
+                self.host.builds.booted_clean()
             self._keep_build()
         self._reports.put_nowait((kind, data))
         if self.watcher is not None:
@@ -101,6 +103,10 @@ class SessionPage:
                 await route.continue_()
                 return
             log.info("page opening on pinned build", extra={"session_id": self.session_id, "build": pinned[0]})
+            # A document the worker serves itself counts as public to Chromium, whose Local Network Access checks
+            # would then refuse its sockets to a WhatsApp on a private or loopback address (the simulator): this
+            # context, and it alone, may reach them.
+            await route.request.frame.page.context.grant_permissions(["local-network-access"])
             headers = {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}
             await route.fulfill(status=200, headers=headers, body=pinned[1])
         except PlaywrightError:

@@ -24,7 +24,12 @@ class PageChangeWait:
     retry_max_s: float  # PAGE_CHANGED_RETRY_MAX_S
 
     async def wait(self, session: SessionLife) -> None:
-        """Wait the session's next pause (or until the pin changes), then let its page open again."""
+        """Wait the session's next pause (or until the pin changes), then let its page open again. A pin that
+        changed while the page was opening (after the last wait) is tried at once."""
+        if session.page_retry_s and session.pin_tried != self.builds.pin:
+            session.page_retry_s, session.pin_tried = 0.0, self.builds.pin
+            log.info("page opening again: the pin changed", extra=session.log_extra(pin=self.builds.pin))
+            return
         pause = min(session.page_retry_s or FIRST_RETRY_S, self.retry_max_s)
         session.page_retry_s = min(pause * 2, self.retry_max_s)
         extra = session.log_extra(build=session.page_down, retry_in_s=pause, pin=self.builds.pin)
@@ -32,3 +37,4 @@ class PageChangeWait:
         if await self.builds.pin_changed(within=pause):
             session.page_retry_s = 0.0  # a new pin: tried at once, and from the first pause again
             log.info("page opening again: the pin changed", extra=session.log_extra(pin=self.builds.pin))
+        session.pin_tried = self.builds.pin

@@ -83,6 +83,7 @@ class SessionLife:
         # open again (session_worker/page_changes.py), and how long it waits next.
         self.page_down: str | None = None
         self.page_retry_s = 0.0
+        self.pin_tried: str | None = None  # the pin its page last opened under after a change (page_changes.py)
         self._page_changes_sent: tuple[str, tuple] | None = None  # the build and changes last reported
         self.started_mono = time.monotonic()
         self.started_at = utc_now_iso()

@@ -18,9 +18,9 @@ load. A session that restores a linked login never takes one (its context must h
   restart, moved here) until it is ready: a burst of
   starts never queues behind the pool, and restored pages do not share the cores with pool pages loading.
   At the worker's start it opens nothing before the backend's first heartbeat answer has said what to restore.
-- A page that boots without the members the worker uses (WhatsApp Web changed) is closed, and the refill waits
-  5 s, then twice as long each time, up to PAGE_CHANGED_RETRY_MAX_S, or until the pin changes
-  (session_worker/builds.py; the pages then are replaced at once): it never reloads pages in a loop.
+- A page that boots without the members the worker uses (WhatsApp Web changed) is closed, and the pool opens no
+  other until the pin changes or a session's page boots clean (session_worker/builds.py), or at most
+  PAGE_CHANGED_RETRY_MAX_S later: every page it opened would show a QR nobody can use.
 - Pool pages belong to no session: they count in ``/health`` and the metrics, never against MAX_SESSIONS,
   and send no events.
 """
@@ -47,9 +47,6 @@ IDLE_RECHECK_S = 1.0  # how often a full (or waiting) pool looks again at its pa
 # A first QR that rotates sooner than this (a test's simulator) would have the pool reopen pages without end:
 # the pool then waits this long before it opens the next one.
 SHORT_QR_S = 5.0
-# A page that booted changed stops the refill this long, then twice as long each time, up to
-# PAGE_CHANGED_RETRY_MAX_S; a clean boot or a new pin starts again from this.
-FIRST_CHANGE_PAUSE_S = 5.0
 LOST_KINDS = frozenset({"crash", "closed", "probe_error", "logout", "synced"})
 
 
@@ -116,7 +113,8 @@ class WarmPagePool:
         self._changed = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._paused_until = 0.0
-        self._change_pause = 0.0  # the pause after the last page that booted changed (0: none yet)
+        self._held_until = 0.0  # after a changed page: until the pin changes or a page boots clean, at most this
+        self._pin: str | None = None  # the pin its pages were opened under
         if host is not None:  # (a test's pool may have none)
             host.builds.listeners.append(self._pin_changed)
 
@@ -180,7 +178,7 @@ class WarmPagePool:
                 and self.host.launching == 0
                 and self.restore_known()
                 and self.opening() == 0
-                and time.monotonic() >= self._paused_until
+                and time.monotonic() >= max(self._paused_until, self._held_until)
             )
             if len(self._pages) < self.size and can_open:
                 await self._warm_one()
@@ -195,13 +193,10 @@ class WarmPagePool:
         for warm in list(self._pages):
             if not warm.stale and not warm.ready and now - warm.opened_at > timeout:
                 warm.stale = f"no QR within {timeout:g} s"
-            if warm.changed is False:
-                self._change_pause = 0.0  # a page booted clean: the next change pauses from the start again
             if warm.stale or not warm.page.is_open:
                 if warm.changed:
-                    self._change_pause = min(self._change_pause * 2 or FIRST_CHANGE_PAUSE_S, self.change_max_s)
-                    self._paused_until = max(self._paused_until, now + self._change_pause)
-                    log.warning("warm page changed: the pool waits", extra={"pause_s": self._change_pause})
+                    self._held_until = now + self.change_max_s
+                    log.warning("warm page changed: the pool waits", extra={"pause_s": self.change_max_s})
                 if warm.qr_count > 1 and warm.qr_at is not None and now - warm.qr_at < SHORT_QR_S:
                     self._paused_until = now + SHORT_QR_S
                 self._pages.remove(warm)
@@ -223,10 +218,14 @@ class WarmPagePool:
             await asyncio.sleep(IDLE_RECHECK_S)
 
     def _pin_changed(self) -> None:
-        """A new pin: the pages warming or ready are of the previous one; replaced at once, no pause."""
-        for warm in self._pages:
-            warm.stale = warm.stale or "the pin changed"
-        self._paused_until, self._change_pause = 0.0, 0.0
+        """A new pin (the pages warming or ready are of the previous one: replaced at once), or a page booted clean:
+        no more waiting after a changed page."""
+        pin = self.host.builds.pin if self.host is not None else None
+        if pin != self._pin:
+            self._pin = pin
+            for warm in self._pages:
+                warm.stale = warm.stale or "the pin changed"
+        self._held_until = 0.0
         self._changed.set()
 
     def _watcher(self, warm: WarmPage):
