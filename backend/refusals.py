@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from backend import audit, ratelimit
+from backend.metrics import counters
 
 log = logging.getLogger("backend.inbox.views")
 
@@ -34,6 +35,8 @@ def unverified(
     """The answer to a request that did not prove it comes from a worker: counted against its address. A 401 says
     the backend's time (``server_time``, Unix seconds): a worker whose clock drifted can name the skew."""
     retry_after = ratelimit.hit(scope="webhook-unverified", key=address, rate=settings.WEBHOOK_UNVERIFIED_RATE)
+    endpoint = "webhook" if what == "webhook" else "auth_state"
+    counters.refused(endpoint=endpoint, reason="rate_limited" if retry_after is not None else error_text)
     if retry_after is not None:
         return rate_limited(retry_after, f"over {settings.WEBHOOK_UNVERIFIED_RATE} unverified requests")
     if worker_id:  # it named a worker (perhaps not its own): the audit log keeps who tried what

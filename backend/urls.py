@@ -1,4 +1,4 @@
-"""URLs: health, the admin, the API under /api/v1/, its schema and docs, the settings pages.
+"""URLs: health, the metrics (private), the admin, the API under /api/v1/, its schema and docs, the settings pages.
 
 Under /api/v1/: the workers' endpoints (the webhook: inbox; the auth states: fleet), then the REST API of the
 accounts for people and programs."""
@@ -12,10 +12,12 @@ from backend.accounts.api.auth_token import AuthTokenView
 from backend.fleet.api.auth_state import session_auth_state
 from backend.headers import api_docs_policy
 from backend.inbox.views import whatsapp_webhook
+from backend.metrics.views import metrics
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),  # the private listener's only (backend/metrics/views.py)
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.accounts.reasons import StatusReason
+from backend.metrics import counters
 from shared.events import DisconnectReason
 from shared.proxy import PROXY_REASONS
 
@@ -198,6 +199,7 @@ class WhatsAppAccount(models.Model):
         self.worker = worker
         self.lease_epoch += 1
         self.lease_expires_at = (now or timezone.now()) + dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S)
+        counters.leases_granted()  # once the caller's transaction commits
 
     def lease_remaining_ms(self, now: dt.datetime | None = None) -> int:
         """How long the lease still runs: until SESSION_LEASE_TTL_S after the later of its grant and its worker's

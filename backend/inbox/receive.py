@@ -31,6 +31,7 @@ from backend.accounts.services.locks import account_lock
 from backend.fleet.services.workers import worker_heartbeat
 from backend.inbox.handlers import SESSION_HANDLERS
 from backend.inbox.models import EventOutcome, WebhookEvent
+from backend.metrics import counters
 from shared.events import Event, EventType
 
 log = logging.getLogger(__name__)
@@ -158,11 +159,17 @@ def receive(event: Event, *, worker_id: str) -> Receipt:
                 detail=detail[:256],
                 applied_at=timezone.now() if outcome == EventOutcome.APPLIED else None,
             )
+    except Refused as refusal:
+        counters.event_received(type=event.type, outcome="refused")
+        counters.refused(endpoint="webhook", reason=refusal.error)
+        raise
     except IntegrityError:
         # The event id is unique: an earlier delivery of this event committed (a concurrent one waits on the
         # index until the first commits, then lands here), and what this one did is rolled back with it.
         if not WebhookEvent.objects.filter(event_id=event.id).exists():
             raise  # another constraint: a bug, not a repeat
         log.info("session %s: %s %s is a duplicate", event.session_id, event.type, event.id)
+        counters.event_received(type=event.type, outcome="duplicate")
         return Receipt(outcome="duplicate", duplicate=True)
+    counters.event_received(type=event.type, outcome=str(outcome))
     return Receipt(outcome=str(outcome), detail=detail, answer=answer)

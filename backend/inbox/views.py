@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from backend import ratelimit
 from backend.fleet.services.identities import NotAuthenticated, worker_authenticate
 from backend.inbox import receive
+from backend.metrics import counters
 from backend.proxies import client_address
 from backend.refusals import error, rate_limited, unverified
 from shared.events import MAX_BODY_BYTES, EventValidationError, parse_event
@@ -54,11 +55,14 @@ def whatsapp_webhook(request: HttpRequest) -> JsonResponse:
     try:
         event = parse_event(body)
     except EventValidationError as exc:
+        counters.refused(endpoint="webhook", reason="invalid_event")
         return error(400, "invalid event", field=exc.field, detail=exc.message)
     if event.id != request.headers.get(HEADER_ID):
+        counters.refused(endpoint="webhook", reason="invalid_event")
         return error(400, "invalid event", field="id", detail=f"must equal the {HEADER_ID} header")
     retry_after = ratelimit.hit(scope="webhook-worker", key=worker.id, rate=settings.WEBHOOK_WORKER_RATE)
     if retry_after is not None:
+        counters.refused(endpoint="webhook", reason="rate_limited")
         return rate_limited(retry_after, f"over {settings.WEBHOOK_WORKER_RATE} events of worker {worker.id}")
     try:
         receipt = receive.receive(event, worker_id=worker.id)

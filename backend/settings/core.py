@@ -83,10 +83,12 @@ INSTALLED_APPS = [
     "backend.inbox",
     "backend.live",
     "backend.web",
+    "django_prometheus",  # request and database metrics (docs/operations.md, "Monitoring")
     "axes",  # the login lockout; last, as its documentation asks
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # counts and times every request (all below)
     "backend.proxies.UntrustedProxyHeadersMiddleware",  # first: X-Forwarded-Proto only from a trusted proxy
     "django.middleware.security.SecurityMiddleware",
     "backend.headers.SecurityHeadersMiddleware",
@@ -96,7 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer (backend/lockout.py)
+    "axes.middleware.AxesMiddleware",  # turns a lockout into its answer (backend/lockout.py)
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: the view's name and the status
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -124,7 +127,10 @@ _database_url = env_url(
     "DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}", schemes=("sqlite", "postgres", "postgresql")
 )
 _database = dj_database_url.parse(_database_url, conn_max_age=0)
+# django-prometheus' wrappers of the same engines count the queries, their errors and their time (the PostgreSQL one
+# gives psycopg 3 its cursor class through the connection parameters, which the pool passes on).
 if _database["ENGINE"] == "django.db.backends.postgresql":
+    _database["ENGINE"] = "django_prometheus.db.backends.postgresql"
     _database["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
@@ -133,6 +139,7 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
         }
     }
 else:
+    _database["ENGINE"] = "django_prometheus.db.backends.sqlite3"
     if _database["NAME"] != ":memory:":
         private_file(Path(_database["NAME"]))
     # make run's SQLite, shared by daphne, Celery and its beat: WAL (a reader never waits for the writer), a writer

@@ -68,6 +68,7 @@ if BEHIND_TLS_PROXY:
         r"^api/v1/whatsapp/sessions/[^/]+/auth-state$",
         r"^healthz$",
         r"^readyz$",
+        r"^metrics$",  # the private listener's, plain (backend/metrics/views.py)
     ]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if BEHIND_TLS_PROXY else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)

@@ -35,6 +35,7 @@ from backend.fleet.services.placement import worker_pick
 from backend.incidents.selectors import incident_open
 from backend.live.broadcast import announce
 from backend.live.messages import MessageType
+from backend.metrics import counters
 from shared.events import DisconnectReason
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def account_create(*, workspace_id: int) -> WhatsAppAccount:
     log.info("session %s: created on worker %s", account.session_id, worker.id)
     announce(account, MessageType.STATUS_CHANGED)
     session_start_after_commit(account_id=account.pk, session_id=account.session_id, epoch=account.lease_epoch)
+    counters.connect_attempt(kind="create")
     return account
 
 
@@ -128,6 +130,7 @@ def account_reconnect(*, account_id: int) -> WhatsAppAccount:
     if changed:
         announce(account, MessageType.STATUS_CHANGED)
     session_start_after_commit(account_id=account.pk, session_id=account.session_id, epoch=account.lease_epoch)
+    counters.connect_attempt(kind="reconnect")
     return account
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from backend.accounts.errors import ServiceError
 from backend.accounts.models import AccountStatus, AccountStatusChange, StatusReason, WhatsAppAccount, Workspace
+from backend.metrics import counters
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def workspace_check_connect(*, workspace: Workspace, new_account: bool, now: dt.
     limits = workspace_limits(workspace=workspace)
     if new_account and WhatsAppAccount.live.filter(workspace=workspace).count() >= limits.max_accounts:
         log.info("workspace %s: connect refused, %s accounts at most", workspace.pk, limits.max_accounts)
+        counters.quota_refused(limit="accounts")  # counted now: the refusal rolls its transaction back
         raise LimitReached(
             f"This workspace has reached its limit of {_count(limits.max_accounts, 'WhatsApp account')}. "
             "Delete an account to connect another one.",
@@ -145,6 +147,7 @@ def workspace_check_connect(*, workspace: Workspace, new_account: bool, now: dt.
     frees_at, name, limit, per = max(refusals)  # the one that frees last is the one that binds
     retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
     log.info("workspace %s: connect refused, %s connects per %s at most", workspace.pk, limit, per)
+    counters.quota_refused(limit=name)
     raise LimitReached(
         f"This workspace has reached its limit of {_count(limit, 'connection attempt')} per {per}. "
         f"The next one is possible in {_in_words(retry_after)} (at {frees_at:%H:%M} UTC).",

@@ -23,6 +23,7 @@ from backend.fleet.models import WorkerNode
 from backend.fleet.services.placement import worker_pick
 from backend.live.broadcast import announce
 from backend.live.messages import MessageType
+from backend.metrics import counters
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def _ttl() -> dt.timedelta:
     return dt.timedelta(seconds=settings.SESSION_LEASE_TTL_S)
 
 
-def _move(account: WhatsAppAccount, *, target: WorkerNode, why: str) -> None:
+def _move(account: WhatsAppAccount, *, target: WorkerNode, why: str, cause: str) -> None:
     """Grant the session a new lease on ``target`` and start it there after the commit (the account is locked)."""
     source = account.worker_id
     account.lease_grant(target)
@@ -49,6 +50,7 @@ def _move(account: WhatsAppAccount, *, target: WorkerNode, why: str) -> None:
                 account.lease_epoch)  # fmt: skip
     announce(account, MessageType.STATUS_CHANGED)
     session_start_after_commit(account_id=account.pk, session_id=account.session_id, epoch=account.lease_epoch)
+    counters.session_moved(cause=cause)
 
 
 def _expired_on_dead_workers(now: dt.datetime) -> Q:
@@ -96,7 +98,8 @@ def _fail_over_one(*, account_id: int, now: dt.datetime) -> tuple[str, str] | No
     portable = WhatsAppAccount.objects.filter(_portable(), pk=account_id).exists()
     target = worker_pick(workspace_id=account.workspace_id, avoid=account.worker_id) if portable else None
     if target is not None:
-        _move(account, target=target, why="its worker is dead")
+        _move(account, target=target, why="its worker is dead", cause="failover")
+        counters.lease_expired(moved=True)
         return "moved", account.session_id
     if account.status == AccountStatus.DISCONNECTED and account.status_reason == StatusReason.WORKER_LOST:
         return None
@@ -104,6 +107,7 @@ def _fail_over_one(*, account_id: int, now: dt.datetime) -> tuple[str, str] | No
     log.warning("session %s: worker %s is dead and the session cannot move: %s", account.session_id,
                 account.worker_id, why)  # fmt: skip
     account_disconnect(account_id=account.pk, reason=StatusReason.WORKER_LOST)
+    counters.lease_expired(moved=False)
     return "lost", account.session_id
 
 
@@ -117,7 +121,7 @@ def account_move(*, account_id: int, epoch: int, why: str) -> WorkerNode | None:
         return None
     target = worker_pick(workspace_id=account.workspace_id, avoid=account.worker_id)
     if target is not None:
-        _move(account, target=target, why=why)
+        _move(account, target=target, why=why, cause="drain")  # only a drain releases sessions to move them
         return target
     log.warning("session %s: no other worker has room, it stays on %s", account.session_id, account.worker_id)
     account.lease_grant(account.worker)

@@ -18,6 +18,7 @@ from backend.accounts.models import RUNNING_STATUSES, AccountStatus
 from backend.accounts.services.locks import account_lock
 from backend.fleet.commands import session_start_after_commit
 from backend.fleet.models import WorkerNode
+from backend.metrics import counters
 
 log = logging.getLogger(__name__)
 
@@ -55,4 +56,5 @@ def account_move_to_other_worker(*, account_id: int, session_id: str) -> WorkerN
     account.lease_grant(worker)
     account.save(update_fields=["worker", "lease_epoch", "lease_expires_at", "updated_at"])
     session_start_after_commit(account_id=account.pk, session_id=account.session_id, epoch=account.lease_epoch)
+    counters.session_moved(cause="capacity")
     return worker

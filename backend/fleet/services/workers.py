@@ -20,6 +20,7 @@ from backend.accounts.services.locks import account_lock
 from backend.fleet.commands import session_stop_after_commit
 from backend.fleet.models import WorkerNode
 from backend.fleet.services.leases import worker_leases
+from backend.metrics import counters
 from shared.events import SessionState
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ def worker_heartbeat(
     if revived:
         log.info("worker %s: heard from at %s (capacity %s)", worker_id, worker.base_url, worker.capacity)
     worker_reconcile(worker_id=worker_id, reported=sessions, observed_at=observed_at or timezone.now())
-    return worker_leases(worker_id=worker_id)
+    answer = worker_leases(worker_id=worker_id)
+    counters.leases_renewed(len(answer["leases"]))  # the heartbeat renewed every lease it is answered with
+    return answer
 
 
 def worker_reconcile(
@@ -128,6 +131,7 @@ def workers_mark_dead(*, now: dt.datetime | None = None) -> list[str]:
         if WorkerNode.objects.filter(silent, id=worker_id, is_alive=True).update(is_alive=False):
             dead.append(worker_id)
             log.warning("worker %s: no heartbeat for %s s, marked dead", worker_id, settings.WORKER_HEARTBEAT_TIMEOUT_S)
+    counters.workers_marked_dead(len(dead))
     return dead
 
 
