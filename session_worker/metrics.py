@@ -28,6 +28,8 @@ class Metrics:
     restarts: Counter
     warm_pages: Gauge
     warm_page_adoptions: Counter
+    warm_pages_target: Gauge
+    page_loads: Counter
     proxy_failures: Counter
     sessions_by_build: Gauge
     page_changed: Counter
@@ -74,6 +76,17 @@ class Metrics:
             warm_page_adoptions=Counter(
                 "wa_worker_warm_page_adoptions", "Sessions that started on a warm page", registry=registry
             ),
+            warm_pages_target=Gauge(
+                "wa_worker_warm_pages_target",
+                "Pages the warm page pool means to hold now: WARM_PAGES_MAX while sessions start, WARM_PAGES_MIN idle",
+                registry=registry,
+            ),
+            page_loads=Counter(
+                "wa_worker_page_loads",
+                "WhatsApp Web page loads the worker started: for the warm page pool (warm) or a session (session)",
+                ["purpose"],
+                registry=registry,
+            ),
             proxy_failures=Counter(
                 "wa_worker_proxy_failures",
                 "Checks of a session's proxy that failed before its page opened, by reason",
@@ -96,6 +109,8 @@ class Metrics:
             metrics.sessions.labels(state=state.value).set(0)
         for state in ("ready", "warming"):
             metrics.warm_pages.labels(state=state).set(0)
+        for purpose in ("warm", "session"):
+            metrics.page_loads.labels(purpose=purpose)
         return metrics
 
     def refresh_sessions(self, sessions: Iterable[Any]) -> None:

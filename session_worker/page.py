@@ -91,6 +91,7 @@ class SessionPage:
         page.on("crash", lambda _page: self.report("crash"))
         page.on("response", self._on_response)
         self.page = page
+        self.host.metrics.page_loads.labels(purpose="session" if self.session_id else "warm").inc()
         await page.goto(self.settings.wa_web_url, wait_until="domcontentloaded")
         await self._push_deadline()
 

@@ -135,6 +135,10 @@ RETIRED = {
 }
 
 
+# Variables still read under an older name when the new one is unset: the new name -> the old one.
+ALIASES = {"WARM_PAGES_MAX": "WARM_PAGES"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     backend_webhook_url: str = field(metadata=_env("BACKEND_WEBHOOK_URL", _url))
@@ -156,7 +160,9 @@ class Settings:
     layout: Layout = field(default=Layout.SHARED, metadata=_env("SESSION_LAYOUT", _layout))
     max_concurrent_launches: int = field(default=2, metadata=_env("MAX_CONCURRENT_LAUNCHES", _integer(1, 64)))
     max_concurrent_restores: int = field(default=2, metadata=_env("MAX_CONCURRENT_RESTORES", _integer(1, 64)))
-    warm_pages: int = field(default=2, metadata=_env("WARM_PAGES", _integer(0, 64)))
+    warm_pages_min: int = field(default=0, metadata=_env("WARM_PAGES_MIN", _integer(0, 64)))
+    warm_pages_max: int = field(default=2, metadata=_env("WARM_PAGES_MAX", _integer(0, 64)))
+    warm_pages_idle_s: float = field(default=600.0, metadata=_env("WARM_PAGES_IDLE_S", _seconds))
     page_timeout_s: float = field(default=30.0, metadata=_env("PAGE_TIMEOUT_S", _seconds))
     heartbeat_interval_s: float = field(default=5.0, metadata=_env("HEARTBEAT_INTERVAL_S", _seconds))
     lease_safety_margin_s: float = field(default=3.0, metadata=_env("LEASE_SAFETY_MARGIN_S", _seconds))
@@ -172,6 +178,11 @@ class Settings:
     proxy_retry_max_s: float = field(default=60.0, metadata=_env("PROXY_RETRY_MAX_S", _seconds))
     page_changed_retry_max_s: float = field(default=300.0, metadata=_env("PAGE_CHANGED_RETRY_MAX_S", _seconds))
     headless: bool = field(default=True, metadata=_env("HEADLESS", _boolean))
+
+    def __post_init__(self) -> None:
+        if self.warm_pages_min > self.warm_pages_max:
+            most, fewest = self.warm_pages_max, self.warm_pages_min
+            raise SettingsError("WARM_PAGES_MIN", f"must not be more than WARM_PAGES_MAX ({most}), got {fewest}")
 
     @property
     def base_url(self) -> str:
@@ -193,6 +204,8 @@ class Settings:
         for setting in dataclasses.fields(cls):
             variable, parse = setting.metadata["variable"], setting.metadata["parse"]
             raw = env.get(variable)
+            if not raw and env.get(old := ALIASES.get(variable, "")):
+                variable, raw = old, env[old]  # its older name, named in a refusal as it was set
             if raw:
                 values[setting.name] = parse(variable, raw)
             elif setting.default is dataclasses.MISSING:

@@ -6,8 +6,16 @@ page become the session's, and the reports the page queued while it waited (boot
 the first its session reads, so the session's first ``qr_code_generated`` goes out at once, without a page
 load. A session that restores a linked login never takes one (its context must hold its saved auth).
 
-- Size: ``WARM_PAGES`` (default 2), never more than the machine's cores: each warm page loads and rotates
-  QRs on them. Off (0) in the ``profile`` layout, where a session's browser is its own profile directory.
+- Size, by demand: ``WARM_PAGES_MAX`` (default 2; ``WARM_PAGES`` is its older name) while a session started
+  on this worker within ``WARM_PAGES_IDLE_S`` (default 600 s), ``WARM_PAGES_MIN`` (default 0) otherwise; never
+  more than the machine's cores (each warm page loads and rotates QRs on them). Off (0) in the ``profile``
+  layout, where a session's browser is its own profile directory. A worker starts idle: its first start after
+  an idle period opens a page of its own (one page load), and the pool fills behind it.
+- Idle (no start within ``WARM_PAGES_IDLE_S``), the pool closes the pages above ``WARM_PAGES_MIN`` and opens
+  at most ``WARM_PAGES_MIN`` pages within any ``IDLE_REOPEN_S`` (10 minutes): a page at the minimum whose
+  first QR rotated away (60 s on the real site) is closed, and the one replacing it opens 10 minutes after it
+  had, so an idle worker opens at most 6 pages an hour for each page of its minimum (none with the default
+  minimum of 0).
 - A start that finds no page ready opens its own, and the pool's pages still warming are replaced: an older
   page must not show its QR above the session's (the phone page lists the oldest first, docs/simulator.md).
 - Only a page still on its first QR is handed out. A page whose first QR has rotated away, whose QRs ran out
@@ -28,6 +36,7 @@ load. A session that restores a linked login never takes one (its context must h
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -47,14 +56,20 @@ IDLE_RECHECK_S = 1.0  # how often a full (or waiting) pool looks again at its pa
 # A first QR that rotates sooner than this (a test's simulator) would have the pool reopen pages without end:
 # the pool then waits this long before it opens the next one.
 SHORT_QR_S = 5.0
+IDLE_REOPEN_S = 600.0  # idle, the pool opens at most WARM_PAGES_MIN pages within this long: 6 an hour for each
 LOST_KINDS = frozenset({"crash", "closed", "probe_error", "logout", "synced"})
 
 
 def pool_size(settings: Settings) -> int:
-    """WARM_PAGES, within the machine's cores; 0 in the profile layout."""
+    """The most pages it holds: WARM_PAGES_MAX, within the machine's cores; 0 in the profile layout."""
     if settings.layout is not Layout.SHARED:
         return 0
-    return min(settings.warm_pages, os.cpu_count() or 1)
+    return min(settings.warm_pages_max, os.cpu_count() or 1)
+
+
+def pool_minimum(settings: Settings) -> int:
+    """The fewest pages it holds, even idle: WARM_PAGES_MIN, within :func:`pool_size`."""
+    return min(settings.warm_pages_min, pool_size(settings))
 
 
 class WarmPage:
@@ -107,7 +122,10 @@ class WarmPagePool:
         self.metrics = metrics
         self.opening = opening  # how many sessions' pages are opening (new, or from their kept auth): it waits
         self.restore_known = restore_known  # whether the sessions to restore have been started (the first answer)
-        self.size = pool_size(settings)
+        self.size = pool_size(settings)  # the most (while sessions start)
+        self.minimum = pool_minimum(settings)  # the fewest (idle)
+        self._last_start: float | None = None  # when a session last started on this worker (monotonic)
+        self._opened: collections.deque[float] = collections.deque()  # when it opened its pages (recent ones)
         self.change_max_s = settings.page_changed_retry_max_s
         self._pages: list[WarmPage] = []
         self._changed = asyncio.Event()
@@ -124,6 +142,7 @@ class WarmPagePool:
         """The warm page whose first QR showed first, now ``session_id``'s; None when none is ready. Pages boot in
         their own time, so the first opened is not always the first shown: WhatsApp's side lists the oldest
         first (docs/simulator.md), and that is the one a Connect must take."""
+        self._last_start = time.monotonic()  # demand: the pool fills to its most, and stays so while starts come
         ready = [warm for warm in self._pages if warm.ready]
         if ready:
             warm = min(ready, key=lambda warm: warm.qr_at or 0.0)
@@ -142,18 +161,28 @@ class WarmPagePool:
         return None
 
     def counts(self) -> dict[str, int]:
+        """``size``: the pages it means to hold now (:meth:`target`)."""
         ready = sum(1 for warm in self._pages if warm.ready)
-        return {"size": self.size, "ready": ready, "warming": len(self._pages) - ready}
+        return {"size": self.target(), "ready": ready, "warming": len(self._pages) - ready}
+
+    def busy(self) -> bool:
+        """Whether a session started on this worker within WARM_PAGES_IDLE_S."""
+        idle_s = self.settings.warm_pages_idle_s
+        return self._last_start is not None and time.monotonic() - self._last_start < idle_s
+
+    def target(self) -> int:
+        """How many pages it holds now: its most while sessions start, its fewest when idle."""
+        return max(self.minimum, self.size if self.busy() else 0)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         if self.size == 0:
-            reason = "the profile layout" if self.settings.layout is not Layout.SHARED else "WARM_PAGES=0"
+            reason = "the profile layout" if self.settings.layout is not Layout.SHARED else "WARM_PAGES_MAX=0"
             log.info("warm page pool off", extra={"reason": reason})
             return
-        if self.size < self.settings.warm_pages:
-            asked = self.settings.warm_pages
+        if self.size < self.settings.warm_pages_max:
+            asked = self.settings.warm_pages_max
             log.warning("warm page pool limited to the cores", extra={"asked": asked, "size": self.size})
         self._task = asyncio.create_task(self._keep_filled(), name="warm-pages")
 
@@ -173,14 +202,18 @@ class WarmPagePool:
     async def _keep_filled(self) -> None:
         while True:
             await self._drop_stale()
+            target = self.target()
+            await self._shrink(target)
+            now = time.monotonic()
             can_open = (
                 self.host.ready
                 and self.host.launching == 0
                 and self.restore_known()
                 and self.opening() == 0
-                and time.monotonic() >= max(self._paused_until, self._held_until)
+                and now >= max(self._paused_until, self._held_until)
+                and (self.busy() or self._recent_opens(now) < self.minimum)
             )
-            if len(self._pages) < self.size and can_open:
+            if len(self._pages) < target and can_open:
                 await self._warm_one()
                 continue
             self._changed.clear()
@@ -204,7 +237,24 @@ class WarmPagePool:
                 await warm.page.close()
         self._refresh_gauges()
 
+    async def _shrink(self, target: int) -> None:
+        """Close the pages above ``target`` (idle): those not ready first, then the ones whose QR showed first
+        (the nearest to rotating away)."""
+        while len(self._pages) > target:
+            warm = min(self._pages, key=lambda warm: (warm.ready, warm.qr_at or 0.0))
+            self._pages.remove(warm)
+            log.info("warm page closed", extra={"reason": "idle", "target": target})
+            await warm.page.close()
+        self._refresh_gauges()
+
+    def _recent_opens(self, now: float) -> int:
+        """Pages it opened within IDLE_REOPEN_S: idle, it opens one only while these are fewer than its minimum."""
+        while self._opened and now - self._opened[0] >= IDLE_REOPEN_S:
+            self._opened.popleft()
+        return len(self._opened)
+
     async def _warm_one(self) -> None:
+        self._opened.append(time.monotonic())
         page = SessionPage(session_id=None, host=self.host, settings=self.settings)
         warm = WarmPage(page)
         page.watcher = self._watcher(warm)
@@ -242,3 +292,4 @@ class WarmPagePool:
         counts = self.counts()
         self.metrics.warm_pages.labels(state="ready").set(counts["ready"])
         self.metrics.warm_pages.labels(state="warming").set(counts["warming"])
+        self.metrics.warm_pages_target.set(counts["size"])

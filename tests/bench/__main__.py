@@ -3,7 +3,8 @@
 Measures: ingest, checks, restore, qr, scan, success, peer (on one live stack, in that order: ingest first while
 the worker is idle, then checks, the cost of authenticating each webhook, given as a share of ingest's latency;
 peer is whatsapp-web.js against the stack's simulator), density (its own worker processes,
-after the stack is gone), failover (with the drain; stacks of three workers of its own,
+after the stack is gone), pool (the warm page pool idle and busy, its own worker processes, tests/bench/pool.py),
+failover (with the drain; stacks of three workers of its own,
 tests/bench/failover.py), then the reliability suite's scenarios at full scale, each on a stack of its own
 (tests/bench/scale.py): flows, first_connections, spread_failover, outage. With no names, all of them.
 ``--small`` runs each at development sizes (a few sessions). `make bench` runs them all at full size. Every
@@ -24,14 +25,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.bench import checks, density, failover, ingest, peer, plots, qr, report, restore, scale, scan, success
+from tests.bench import checks, density, failover, ingest, peer, plots, pool, qr, report, restore, scale, scan, success
 from tests.bench.stack import BenchStack
 
 log = logging.getLogger("bench")
 
 STACK_MEASURES = ("ingest", "checks", "restore", "qr", "scan", "success", "peer")
 DENSITY_PROFILE_CUTOFF_S = 540.0  # past this, density measures the profile layout up to its linked size only
-ALL = (*STACK_MEASURES, "density", "failover", *scale.MEASURES)
+ALL = (*STACK_MEASURES, "density", "pool", "failover", *scale.MEASURES)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Sizes:
     density_shared: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
     density_profile: list[int] = field(default_factory=lambda: [10, 20, 50])
     failover_sessions: list[int] = field(default_factory=lambda: [10, 20])  # the drain runs at the largest
+    pool_idle_window_s: float = 120.0  # per WARM_PAGES_MIN measured (0 and 1)
+    pool_connects: int = 20
     connect_flows: int = 200  # the reliability scenarios at full scale (make test runs them small)
     connect_lanes: int = 4
     first_connections: int = 20
@@ -78,6 +81,8 @@ SMALL = Sizes(
     density_shared=[2, 3, 6],
     density_profile=[2, 3],
     failover_sessions=[3, 6],
+    pool_idle_window_s=20.0,
+    pool_connects=5,
     connect_flows=8,
     connect_lanes=4,
     first_connections=4,
@@ -159,6 +164,11 @@ async def run(names: list[str], sizes: Sizes, folder: Path) -> dict[str, Any]:
             profile_sizes=profile_sizes,
         )
         await _timed("density", density_measure, measures, seconds)
+    if "pool" in names:
+        pool_measure = pool.measure(
+            folder=folder / "pool", window_s=sizes.pool_idle_window_s, connects=sizes.pool_connects
+        )
+        await _timed("pool", pool_measure, measures, seconds)
     if "failover" in names:
         failover_measure = asyncio.to_thread(
             failover.measure, folder=folder / "failover", sizes=sizes.failover_sessions

@@ -52,6 +52,40 @@ def rows(measures: dict[str, Any]) -> list[Row]:
         )
     if restore := measures.get("restore"):
         out.extend(_restore_rows(restore, peer))
+    if pool := measures.get("pool"):
+        out.extend(_pool_rows(pool))
+    return out
+
+
+def _pool_rows(pool: dict[str, Any]) -> list[Row]:
+    """The warm page pool: page loads of an idle worker (per WARM_PAGES_MIN), Connect -> QR through a working
+    session of Connects starting from an idle worker."""
+    out = []
+    first_qr, window = pool["idle_first_qr_s"], pool["idle_window_s"]
+    for minimum, idle in pool["idle"].items():
+        counted = f"{idle['window_loads']:.0f} in {window:g} s, first QR {first_qr:g} s"
+        ours = f"{idle['loads_per_hour']:.0f} an hour ({counted})"
+        out.append(
+            Row(
+                f"Idle worker's page loads, WARM_PAGES_MIN={minimum} (after its initial fill, scaled to an hour)",
+                "120 an hour (2 pages, each replaced at its first QR's 60 s)",
+                ours + load(pool),
+                "<= 6 an hour",
+                idle["loads_per_hour"] <= 6,
+            )
+        )
+    busy = pool["busy"]
+    seq = busy["connect_to_qr_s"]
+    out.append(
+        Row(
+            f"Connect -> QR through {seq['n']} Connects from an idle worker ({busy['pace_s']:g} s apart; the worker's "
+            "part: start command -> qr_code_generated)",
+            "-",
+            latency(seq) + f", the first {seconds(busy['first_s'])}" + load(pool),
+            "p95 <= 0.5 s",
+            at_most(seq["p95"], 0.5),
+        )
+    )
     return out
 
 

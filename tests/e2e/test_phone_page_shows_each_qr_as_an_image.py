@@ -26,12 +26,12 @@ SETTINGS_PAGE_MARK = "on your settings page"
 def stack(request):
     """A stack of its own, where no other module's accounts show QRs: the phone page lists every QR on screen.
     The real site's QR lifetimes (60 s, then 20 s), so that the codes do not rotate while the test reads them.
-    No warm pages: the worker's warm page pool (WARM_PAGES) keeps pages showing QRs that no account has taken
+    No warm pages: the worker's warm page pool (WARM_PAGES_MAX) keeps pages showing QRs that no account has taken
     yet, which the phone page lists too, after the sessions' own (docs/simulator.md; the ten walks of
     test_the_first_hour_on_the_realistic_profile.py scan the top row with warm pages on); this test is about the two
     accounts' own."""
     args = ["--first-qr-lifetime", "60", "--next-qr-lifetime", "20"]
-    with own_stack(request, simulator_args=args, worker_env={"WARM_PAGES": "0"}) as live:
+    with own_stack(request, simulator_args=args, worker_env={"WARM_PAGES_MAX": "0"}) as live:
         yield live
 
 

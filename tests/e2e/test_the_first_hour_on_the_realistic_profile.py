@@ -42,7 +42,7 @@ SETTINGS_PAGE_MARK = "on your settings page"
 @pytest.fixture(scope="module")
 def stack(request):
     """A stack of its own on the realistic profile (pages boot in 2-4 s, QRs live 60 s then 20 s), with the
-    worker's warm pages (WARM_PAGES, 2 by default)."""
+    worker's warm pages (WARM_PAGES_MAX, 2 while Connects come, none idle)."""
     with own_stack(request, simulator_profile="realistic") as live:
         yield live
 

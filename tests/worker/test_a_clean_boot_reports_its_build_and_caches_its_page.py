@@ -10,7 +10,7 @@ from tests.worker.conftest import session_id
 
 
 async def test_a_clean_boot_reports_its_build_and_caches_its_page(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     sid = session_id()
 
     await worker.start_session(sid)

@@ -28,7 +28,7 @@ def naming_no_worker(receiver, worker_id, method, path, body):
 
 @pytest.mark.parametrize("signed", [for_another_worker, by_a_workers_key, by_its_own_key, naming_no_worker])
 async def test_the_command_is_refused_and_changes_nothing(start_worker, receiver, signed):
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     sid = session_id()
     body = json.dumps({"session_id": sid, "workspace_id": "1"}).encode()
     headers = {**signed(receiver, worker.settings.worker_id, "POST", "/sessions", body), "content-type": "x"}

@@ -22,14 +22,14 @@ async def test_the_next_heartbeat_leaves_at_once_after_a_late_answer(start_worke
         return 2.0  # longer than the worker's safety margin below
 
     receiver.stall = first_heartbeat_late
-    await start_worker(heartbeat_interval_s=60.0, lease_safety_margin_s=0.5, warm_pages=0)
+    await start_worker(heartbeat_interval_s=60.0, lease_safety_margin_s=0.5, warm_pages_max=0)
     # Without the rule, the second would come a minute after the first.
     await receiver.wait_for(lambda e: e.type == HEARTBEAT and e.id not in stalled, within=30)
     assert next(e.id for e in receiver.events if e.type == HEARTBEAT) == stalled[0]
 
 
 async def test_a_prompt_answer_waits_the_interval(start_worker, receiver):
-    await start_worker(heartbeat_interval_s=60.0, lease_safety_margin_s=0.5, warm_pages=0)
+    await start_worker(heartbeat_interval_s=60.0, lease_safety_margin_s=0.5, warm_pages_max=0)
     await receiver.wait_for(lambda e: e.type == HEARTBEAT, within=30)
     await asyncio.sleep(3)  # what must not happen: a second heartbeat long before the interval
     assert len([e for e in receiver.events if e.type == HEARTBEAT]) == 1

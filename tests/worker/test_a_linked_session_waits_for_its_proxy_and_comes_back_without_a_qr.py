@@ -15,7 +15,7 @@ def failures(worker, reason: str) -> float:
 
 async def test_a_restored_session_waits_for_its_proxy_then_is_ready_without_a_qr(start_worker, receiver, sim):
     with Tinyproxy(auth=("alice", "s3cret"), bind="127.0.0.2") as proxy:
-        worker = await start_worker(warm_pages=0, proxy_retry_max_s=0.2)
+        worker = await start_worker(warm_pages_max=0, proxy_retry_max_s=0.2)
         sid = session_id()
         await worker.start_session(sid, proxy=proxy.wire())
         qr = await receiver.wait_for_type(sid, "qr_code_generated", within=60)
@@ -25,7 +25,7 @@ async def test_a_restored_session_waits_for_its_proxy_then_is_ready_without_a_qr
         await worker.stop()
         proxy.stop()
 
-        again = await start_worker(warm_pages=0, proxy_retry_max_s=0.2)  # restores it from its lease, with its proxy
+        again = await start_worker(warm_pages_max=0, proxy_retry_max_s=0.2)  # restores it from its lease, proxy and all
         down = await receiver.wait_for_type(sid, "session_disconnected", within=60)
         await wait_until_async(lambda: failures(again, "PROXY_UNREACHABLE") >= 3, within=60, what="three checks")
 

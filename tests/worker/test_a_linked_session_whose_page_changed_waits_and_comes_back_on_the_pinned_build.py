@@ -21,7 +21,7 @@ def page_changes(worker) -> float:
 async def test_a_linked_session_whose_page_changed_waits_then_comes_back_on_the_pin(
     start_worker, receiver, sim, monkeypatch, tmp_path
 ):
-    worker = await start_worker(warm_pages=0, page_changed_retry_max_s=RETRY_MAX_S, heartbeat_interval_s=1.0)
+    worker = await start_worker(warm_pages_max=0, page_changed_retry_max_s=RETRY_MAX_S, heartbeat_interval_s=1.0)
     sid = session_id()
     await link(worker, sim, receiver, sid, "5511999990041")
     ready = receiver.first(sid, "session_ready")

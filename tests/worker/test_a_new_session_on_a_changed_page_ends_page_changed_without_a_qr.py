@@ -13,7 +13,7 @@ async def test_a_new_session_on_a_changed_page_ends_page_changed_without_a_qr(
     start_worker, receiver, sim, monkeypatch, tmp_path
 ):
     serve_changed_build(monkeypatch, tmp_path / "changed")
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     sid = session_id()
 
     started = time.monotonic()

@@ -16,7 +16,7 @@ from tests.worker.conftest import session_id
 async def test_the_session_ends_with_the_proxys_reason_and_no_qr(
     start_worker, receiver, sim, wrong_password, stopped, reason
 ):
-    worker = await start_worker(warm_pages=1)
+    worker = await start_worker(warm_pages_min=1, warm_pages_max=1)
     with Tinyproxy(auth=("alice", "s3cret")) as proxy:
         if stopped:
             proxy.stop()

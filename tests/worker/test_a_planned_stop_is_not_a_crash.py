@@ -51,7 +51,7 @@ async def test_the_browser_going_away_during_a_planned_stop_is_not_reported(star
     """The race itself, in one process: the stop has begun (what the signal's own callback does first) when the
     browser goes away under the sessions (Playwright's driver took the signal too), before the app's cleanup has
     stopped their tasks. Outside a stop the same loss is BROWSER_CRASHED (test_crash_recovery.py)."""
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     sid = session_id()
     await link(worker, sim, receiver, sid, "5511999990039")
     task = worker.manager._tasks[sid]  # the session's task: it must end without a word

@@ -5,7 +5,7 @@ from tests.worker.conftest import link, session_id
 
 
 async def test_a_linked_session_opens_while_every_launch_slot_is_taken(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=0, max_concurrent_launches=1)
+    worker = await start_worker(warm_pages_max=0, max_concurrent_launches=1)
     linked = session_id()
     await link(worker, sim, receiver, linked, "5511999990031")
     ready_before = receiver.of(linked, "session_ready")[-1]

@@ -6,7 +6,7 @@ from tests.worker.conftest import link, session_id
 
 
 async def test_the_heartbeat_does_not_report_a_session_while_it_is_released(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     manager = worker.manager
     sid = session_id()
     await link(worker, sim, receiver, sid, "5511999990051")

@@ -14,7 +14,7 @@ NOT_HOLDER = {"error": "not_lease_holder", "detail": "the session's lease is hel
 async def test_an_event_refused_not_lease_holder_fences_the_session(start_worker, receiver):
     sid = session_id()
     receiver.answer = lambda e: (403, NOT_HOLDER) if e.session_id == sid else None
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     await worker.start_session(sid, epoch=3)
     session = worker.manager.sessions[sid]
 
@@ -32,7 +32,7 @@ async def test_an_event_refused_not_lease_holder_fences_the_session(start_worker
 async def test_an_auth_state_refused_not_lease_holder_ends_the_session_before_ready(start_worker, receiver, sim):
     sid = session_id()
     receiver.auth_answer = lambda method, s: web.json_response(NOT_HOLDER, status=403) if s == sid else None
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     await worker.start_session(sid, epoch=3)
     qr = await receiver.wait_for_type(sid, "qr_code_generated")
     session = worker.manager.sessions[sid]

@@ -9,7 +9,7 @@ from tests.worker.conftest import session_id
 
 
 async def test_the_page_loads_through_the_proxy_and_shows_its_qr_not_the_warm_pages(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=1)
+    worker = await start_worker(warm_pages_min=1, warm_pages_max=1)
     pool = worker.app[WARM_PAGES]
     await wait_until_async(lambda: pool.counts()["ready"] == 1, within=60, what="a warm page")
     [warm] = await sim.qrs()

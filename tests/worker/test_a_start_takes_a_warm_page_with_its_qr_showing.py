@@ -7,7 +7,7 @@ from tests.worker.conftest import session_id
 
 
 async def test_the_first_qr_is_the_one_the_warm_page_already_showed(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=1)
+    worker = await start_worker(warm_pages_min=1, warm_pages_max=1)
     pool = worker.app[WARM_PAGES]
     await wait_until_async(lambda: pool.counts()["ready"] == 1, within=60, what="a warm page")
     [showing] = await sim.qrs()

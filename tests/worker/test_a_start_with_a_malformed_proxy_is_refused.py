@@ -5,7 +5,7 @@ from tests.worker.conftest import session_id
 
 
 async def test_a_malformed_proxy_is_a_400_invalid_proxy_and_starts_nothing(start_worker):
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     sid = session_id()
 
     answers = [

@@ -21,7 +21,7 @@ def heartbeats(events) -> list:
 
 async def test_heartbeats_follow_each_other_within_a_second_until_the_backend_answers(start_worker, receiver):
     receiver.fail_with = 503  # the backend is still starting
-    worker = await start_worker(warm_pages=0, heartbeat_interval_s=INTERVAL_S)
+    worker = await start_worker(warm_pages_max=0, heartbeat_interval_s=INTERVAL_S)
     await wait_until_async(lambda: len(heartbeats(receiver.refused)) >= 3, within=30, what="heartbeats retried")
     assert not await heartbeat_answered(worker)
     assert heartbeats(receiver.events) == []
@@ -40,7 +40,7 @@ async def test_heartbeats_follow_each_other_within_a_second_until_the_backend_an
 async def test_a_worker_the_backend_refuses_is_not_asked_again_every_second(start_worker, receiver):
     unknown = {"error": "unknown worker", "detail": "register this worker"}
     receiver.answer = lambda event: (401, unknown) if event.type == "worker_heartbeat" else None
-    worker = await start_worker(warm_pages=0, heartbeat_interval_s=INTERVAL_S)
+    worker = await start_worker(warm_pages_max=0, heartbeat_interval_s=INTERVAL_S)
     await wait_until_async(lambda: heartbeats(receiver.refused), within=30, what="the first heartbeat refused")
     await asyncio.sleep(3)
     assert len(heartbeats(receiver.refused)) == 1

@@ -10,7 +10,7 @@ async def health(worker) -> tuple[int, dict]:
 
 
 async def test_refused_heartbeats_make_it_not_ready_until_one_is_accepted(start_worker, receiver):
-    worker = await start_worker(warm_pages=0, heartbeat_interval_s=0.3)
+    worker = await start_worker(warm_pages_max=0, heartbeat_interval_s=0.3)
     public = receiver.workers.pop(worker.settings.worker_id)  # an operator has not registered it (yet)
 
     status, body = await wait_until_async(lambda: _refused(worker), within=30, what="/health not ready")

@@ -29,7 +29,7 @@ async def health(worker) -> tuple[int, dict]:
 
 
 async def test_every_event_is_kept_then_delivered_once_the_clocks_agree(start_worker, receiver, sim, caplog):
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     sid = session_id()
     await worker.start_session(sid)
     qr = await receiver.wait_for_type(sid, "qr_code_generated")

@@ -64,7 +64,7 @@ async def test_a_worker_refuses_it_and_fetches_again(start_worker, receiver, cap
         return auth_state_response(body) if s == sid and method == "GET" else None
 
     receiver.auth_answer = serve
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     with caplog.at_level(logging.ERROR, logger="session_worker.auth_store"):
         await worker.start_session(sid, epoch=1, restore=True)
         await wait_until_async(lambda: served.count("GET") >= 2, within=30, what="a second fetch")

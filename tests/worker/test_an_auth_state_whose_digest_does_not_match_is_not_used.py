@@ -11,7 +11,7 @@ from tests.worker.conftest import link, session_id
 
 
 async def test_a_state_named_by_another_digest_is_refused_and_fetched_again(start_worker, receiver, sim, caplog):
-    first = await start_worker(worker_id="worker-a", warm_pages=0)
+    first = await start_worker(worker_id="worker-a", warm_pages_max=0)
     sid = session_id()
     await link(first, sim, receiver, sid, "5511999990034")
     await first.stop()
@@ -28,7 +28,7 @@ async def test_a_state_named_by_another_digest_is_refused_and_fetched_again(star
     mark = len(receiver.events)
     with caplog.at_level(logging.ERROR, logger="session_worker.auth_store"):
         second = await start_worker(
-            worker_id="worker-b", warm_pages=0, data_dir=first.settings.session_data_dir.parent / "b"
+            worker_id="worker-b", warm_pages_max=0, data_dir=first.settings.session_data_dir.parent / "b"
         )
         await second.start_session(sid, epoch=1, restore=True)
         await wait_until_async(lambda: len(served) >= 2, within=30, what="two fetches")

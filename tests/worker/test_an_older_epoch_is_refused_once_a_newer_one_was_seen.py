@@ -18,7 +18,7 @@ async def start(worker, sid: str, epoch: int) -> tuple[int, dict]:
 
 
 async def test_an_older_start_is_refused_before_and_after_a_restart(start_worker, receiver, caplog):
-    worker = await start_worker(warm_pages=0, heartbeat_interval_s=0.3)
+    worker = await start_worker(warm_pages_max=0, heartbeat_interval_s=0.3)
     sid = session_id()
     await worker.start_session(sid, epoch=5)
 
@@ -28,7 +28,7 @@ async def test_an_older_start_is_refused_before_and_after_a_restart(start_worker
     receiver.grant(sid, worker_id=worker.settings.worker_id, epoch=3)  # a late answer, from before epoch 5
 
     with caplog.at_level(logging.WARNING, logger="session_worker.leases"):
-        again = await start_worker(warm_pages=0, heartbeat_interval_s=0.3)
+        again = await start_worker(warm_pages_max=0, heartbeat_interval_s=0.3)
         seen = heartbeats(receiver)
         await wait_until_async(lambda: heartbeats(receiver) >= seen + 2, within=30, what="two heartbeats")
 

@@ -9,14 +9,14 @@ WEBHOOK = "/api/v1/whatsapp/webhook"
 
 
 async def test_events_heartbeats_and_auth_state_calls_are_signed_by_the_worker(start_worker, receiver, sim):
-    worker = await start_worker(worker_id="worker-signs", warm_pages=0)
+    worker = await start_worker(worker_id="worker-signs", warm_pages_max=0)
     sid = session_id()
     await link(worker, sim, receiver, sid, "5511999990031")
     await worker.stop()
     receiver.grant(sid, worker_id="worker-signs", restore=True)  # its state is fetched before it opens again
     mark = len(receiver.events)
 
-    await start_worker(worker_id="worker-signs", warm_pages=0)
+    await start_worker(worker_id="worker-signs", warm_pages_max=0)
     await receiver.wait_for(lambda e: e.session_id == sid and e.type == "session_ready", after=mark, within=60)
 
     state_path = f"/api/v1/whatsapp/sessions/{sid}/auth-state"

@@ -62,7 +62,7 @@ async def test_a_restarted_worker_starts_nothing_its_leases_do_not_list(start_wo
 
 async def test_an_answer_without_leases_is_logged_and_changes_nothing(start_worker, receiver, caplog):
     receiver.answer = lambda e: (200, {"status": "applied"}) if e.type == "worker_heartbeat" else None
-    worker = await start_worker(heartbeat_interval_s=0.2, warm_pages=0)
+    worker = await start_worker(heartbeat_interval_s=0.2, warm_pages_max=0)
     sid = session_id()
     await worker.start_session(sid)
     await receiver.wait_for_type(sid, "qr_code_generated")

@@ -22,7 +22,7 @@ async def receiver(tmp_path):
 
 async def test_a_worker_given_the_ca_reaches_the_backend_over_tls(start_worker, receiver, sim):
     assert receiver.url.startswith("https://")
-    worker = await start_worker(warm_pages=0, backend_ca_file=receiver.ca_file)
+    worker = await start_worker(warm_pages_max=0, backend_ca_file=receiver.ca_file)
     sid = session_id()
 
     await link(worker, sim, receiver, sid, "5511999990040")
@@ -33,7 +33,7 @@ async def test_a_worker_given_the_ca_reaches_the_backend_over_tls(start_worker, 
 
 async def test_without_the_ca_the_backend_is_not_trusted(start_worker, receiver, caplog):
     with caplog.at_level(logging.WARNING, logger="session_worker.heartbeat"):
-        await start_worker(warm_pages=0)
+        await start_worker(warm_pages_max=0)
         await wait_until_async(
             lambda: any(r.getMessage() == "heartbeat not delivered" for r in caplog.records), within=30
         )

@@ -11,7 +11,7 @@ from tests.worker.conftest import link, session_id
 
 async def test_a_fenced_session_that_moved_meanwhile_leaves_no_credentials_behind(start_worker, receiver, sim):
     receiver.lease_ttl_s = 4
-    worker = await start_worker(warm_pages=0, heartbeat_interval_s=0.3, lease_safety_margin_s=2.0)
+    worker = await start_worker(warm_pages_max=0, heartbeat_interval_s=0.3, lease_safety_margin_s=2.0)
     sid = session_id()
     await link(worker, sim, receiver, sid, "5511999990037")
     state = worker.manager.host.session_dir(sid) / STATE_FILE

@@ -17,7 +17,7 @@ async def _disconnected(sim, device_id: str) -> bool:
 
 
 async def test_a_page_whose_deadline_passes_leaves_whatsapp_web_by_itself(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=0, heartbeat_interval_s=3600)
+    worker = await start_worker(warm_pages_max=0, heartbeat_interval_s=3600)
     sid = session_id()
     device = await link(worker, sim, receiver, sid, "5511999990035")
     session = worker.manager.sessions[sid]
@@ -33,7 +33,7 @@ async def test_a_page_whose_deadline_passes_leaves_whatsapp_web_by_itself(start_
 
 
 async def test_the_deadline_survives_the_pages_own_reload(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=0, heartbeat_interval_s=3600)
+    worker = await start_worker(warm_pages_max=0, heartbeat_interval_s=3600)
     sid = session_id()
     device = await link(worker, sim, receiver, sid, "5511999990036")
     page = worker.manager.sessions[sid].page.page

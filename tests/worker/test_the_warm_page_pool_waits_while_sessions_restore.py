@@ -9,13 +9,13 @@ from tests.worker.conftest import link, session_id
 
 
 async def test_no_warm_page_opens_before_the_restored_sessions_are_ready(start_worker, receiver, sim):
-    worker = await start_worker(warm_pages=0)
+    worker = await start_worker(warm_pages_max=0)
     linked = [session_id() for _ in range(2)]
     for index, sid in enumerate(linked):
         await link(worker, sim, receiver, sid, f"551199999004{index}")
     await worker.stop()
 
-    again = await start_worker(warm_pages=2)
+    again = await start_worker(warm_pages_min=2, warm_pages_max=2)
     pool = again.app[WARM_PAGES]
     checked_while_restoring = []
 

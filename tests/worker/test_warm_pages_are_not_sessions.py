@@ -7,7 +7,7 @@ from tests.worker.conftest import session_id
 
 
 async def test_warm_pages_count_in_health_but_not_against_max_sessions(start_worker, receiver):
-    worker = await start_worker(warm_pages=2, max_sessions=1)
+    worker = await start_worker(warm_pages_min=2, warm_pages_max=2, max_sessions=1)
     pool = worker.app[WARM_PAGES]
     await wait_until_async(lambda: pool.counts()["ready"] == pool.size, within=60, what="a full pool")
 
