@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from shared.proxy import SessionProxy
+
 
 class Proxy(models.Model):
     """A workspace's proxy (``workspace`` set) or one account's own (``account`` set): exactly one of the two."""
@@ -42,8 +44,8 @@ class Proxy(models.Model):
 
     @property
     def server(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}"
+        """``scheme://host:port``, as the start command carries it (never the credentials)."""
+        return SessionProxy(self.scheme, self.host, self.port).server
 
     @property
     def has_password(self) -> bool:
