@@ -25,6 +25,7 @@ from backend.incidents.models import Incident, PageChangeReport, PageSignature, 
 from backend.incidents.selectors import incident_for_page, incident_workspace_ids
 from backend.live.broadcast import announce_incident
 from backend.live.messages import IncidentMessageType
+from backend.metrics import counters
 from shared.payloads import BUILD_RE
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def page_change_report(
     if recent.values("workspace_id").distinct().count() < settings.INCIDENT_MIN_WORKSPACES:
         return None
     incident = Incident.objects.create(signature=signature, build=build, changes=changes, opened_at=now)
+    counters.incident_opened()
     recent.update(incident=incident)
     workspaces = incident_workspace_ids(incident_id=incident.pk)
     log.error("incident opened: WhatsApp Web build %s changed: %s (%s workspaces; incident %s)", build,

@@ -43,6 +43,9 @@ QUOTA_REFUSALS = Counter(
     "Connect attempts refused at a workspace limit (limit_reached), by limit",
     ["limit"],
 )
+INCIDENTS_OPENED = Counter(
+    "wa_backend_incidents_opened", "Incidents opened: WhatsApp Web changed the same way in several workspaces"
+)
 
 KNOWN_EVENT_TYPES = frozenset(str(t) for t in EventType)
 # The reasons of refusal (refusals.py, inbox/views.py and receive.py, fleet/api/auth_state.py); others are "other".
@@ -114,6 +117,10 @@ def connect_attempt(*, kind: str) -> None:
 
 def quota_refused(*, limit: str) -> None:
     QUOTA_REFUSALS.labels(limit=limit).inc()
+
+
+def incident_opened() -> None:
+    _after_commit(INCIDENTS_OPENED.inc)
 
 
 # Every known label value from the start (at 0), so that rate() and increase() see a series before its first count.
