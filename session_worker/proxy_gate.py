@@ -14,21 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from session_worker.metrics import Metrics
-from session_worker.proxy_check import ProxyCheck, check_proxy
+from session_worker.proxy_check import check_proxy
 from session_worker.session_life import SessionLife
 from session_worker.settings import Settings
-from shared.proxy import SessionProxy
 
 FIRST_RETRY_S = 2.0
-
-Check = Callable[[SessionProxy, str, float], Awaitable[ProxyCheck]]
-
-
-async def _check(proxy: SessionProxy, target_url: str, timeout_s: float) -> ProxyCheck:
-    return await check_proxy(proxy, target_url, timeout_s=timeout_s)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +30,6 @@ class ProxyGate:
     timeout_s: float  # PROXY_CHECK_TIMEOUT_S
     retry_max_s: float  # PROXY_RETRY_MAX_S
     count_failure: Callable[[str], None]  # the metric, by reason
-    check: Check = _check
 
     @classmethod
     def of(cls, settings: Settings, metrics: Metrics) -> ProxyGate:
@@ -57,7 +49,7 @@ class ProxyGate:
             return True
         pause = FIRST_RETRY_S
         while True:
-            result = await self.check(proxy, self.target_url, self.timeout_s)
+            result = await check_proxy(proxy, self.target_url, timeout_s=self.timeout_s)
             if result.ok:
                 session.proxy_passed()
                 return True
